@@ -1,0 +1,1 @@
+"""Schema components of the engine's API (``comfy.api.components``)."""

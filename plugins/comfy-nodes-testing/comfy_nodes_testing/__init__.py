@@ -1,0 +1,58 @@
+"""comfy-nodes-testing: deterministic nodes for the engine's tests and benchmarks.
+
+The ComfyUI testing-pack contracts (spec/engine.md §11.4) with ComfyUI's class names, inputs,
+outputs and behaviour, plus the few non-pack nodes its execution suites use and this engine's own
+benchmark/error nodes. Importing the package loads neither torch nor the engine: image nodes import
+torch when they run, engine APIs are imported by the nodes that need them.
+
+`NODE_CLASS_MAPPINGS` and `NODE_DISPLAY_NAME_MAPPINGS` merge every module's mappings; a class
+name appearing in two modules is a packaging bug and raises at import.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from . import (
+    api_nodes,
+    async_nodes,
+    conditions,
+    engine_nodes,
+    expansion,
+    flow_control,
+    fork_nodes,
+    images,
+    lists,
+    specific,
+    stubs,
+)
+
+NODE_MODULES: tuple[ModuleType, ...] = (
+    stubs,
+    specific,
+    expansion,
+    flow_control,
+    lists,
+    conditions,
+    async_nodes,
+    api_nodes,
+    engine_nodes,
+    images,
+    fork_nodes,
+)
+
+
+def _merge(attribute: str) -> dict:
+    merged: dict = {}
+    for module in NODE_MODULES:
+        for key, value in getattr(module, attribute).items():
+            if key in merged:
+                raise RuntimeError(f"{key!r} is defined twice in comfy_nodes_testing ({module.__name__})")
+            merged[key] = value
+    return merged
+
+
+NODE_CLASS_MAPPINGS: dict[str, type] = _merge("NODE_CLASS_MAPPINGS")
+NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = _merge("NODE_DISPLAY_NAME_MAPPINGS")
+
+__all__ = ["NODE_CLASS_MAPPINGS", "NODE_DISPLAY_NAME_MAPPINGS", "NODE_MODULES"]
