@@ -68,15 +68,30 @@ impl Run {
         self.inner()?.graph.idx(node_id).ok_or_else(|| PyKeyError::new_err(node_id.to_string()))
     }
 
-    /// The kwargs-lists of a fresh call: constants as `[value]`, links as the source's output slot.
-    fn build_inputs<'py>(&mut self, py: Python<'py>, n: NodeIdx) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyAny>)> {
+    /// The kwargs-lists of a fresh call: constants as `[value]`, links as the source's output
+    /// slot (`[None]` and listed in `missing` when not evaluated), `rawLink` inputs as the link
+    /// itself. Undeclared constants are dropped; undeclared links are passed (variadic nodes).
+    fn build_inputs<'py>(
+        &mut self,
+        py: Python<'py>,
+        registry: &Registry,
+        n: NodeIdx,
+    ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyAny>)> {
         let inner = self.inner_mut()?;
         let inputs = PyDict::new(py);
-        let mut missing: Vec<&str> = Vec::new();
-        let node_inputs = inner.graph.node(n).inputs.clone();
+        let mut missing: Vec<String> = Vec::new();
+        let node = inner.graph.node(n);
+        let schema = registry.get(node.class);
+        let node_inputs = node.inputs.clone();
         for (name, input) in &node_inputs {
+            let spec = schema.input(name);
             let value = match input {
+                GInput::Const(_) if spec.is_none() => continue,
                 GInput::Const(v) => Some(PyList::new(py, [to_py(py, v)?])?.into_any()),
+                GInput::Link { src, slot } if spec.is_some_and(|s| s.raw_link) => {
+                    let link = (inner.graph.node(*src).id.as_str(), *slot).into_pyobject(py)?;
+                    Some(PyList::new(py, [PyList::new(py, link.iter())?])?.into_any())
+                }
                 GInput::Link { src, slot } => {
                     if inner.is_available(*src) {
                         let entry = inner.value(*src).expect("available").bind(py);
@@ -91,7 +106,7 @@ impl Run {
                 Some(v) => inputs.set_item(name, v)?,
                 None => {
                     inputs.set_item(name, PyList::new(py, [py.None()])?)?;
-                    missing.push(name);
+                    missing.push(name.clone());
                 }
             }
         }
@@ -163,7 +178,7 @@ impl Run {
                         let (inputs, missing) = if resume {
                             (py.None().into_bound(py), py.None().into_bound(py))
                         } else {
-                            let (i, m) = me.build_inputs(py, n)?;
+                            let (i, m) = me.build_inputs(py, &registry, n)?;
                             (i.into_any(), m)
                         };
                         (id, class, resume, inputs, missing)

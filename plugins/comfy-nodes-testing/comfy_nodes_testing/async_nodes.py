@@ -32,7 +32,13 @@ class TestSleep:
                 "value": (ANY, {}),
                 "seconds": (
                     "FLOAT",
-                    {"default": 1.0, "min": 0.0, "max": 9999.0, "step": 0.01, "tooltip": "The amount of seconds to sleep."},
+                    {
+                        "default": 1.0,
+                        "min": 0.0,
+                        "max": 9999.0,
+                        "step": 0.01,
+                        "tooltip": "The amount of seconds to sleep.",
+                    },
                 ),
             },
             "hidden": {"unique_id": "UNIQUE_ID"},
@@ -139,7 +145,7 @@ class TestAsyncTimeout:
     async def timeout_execution(self, value: Any, timeout: float, operation_time: float) -> tuple[Any]:
         try:
             await asyncio.wait_for(asyncio.sleep(operation_time), timeout=timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise RuntimeError(f"Operation timed out after {timeout} seconds") from None
         return (value,)
 
@@ -236,7 +242,9 @@ class TestAsyncBatchProcessing:
     FUNCTION = "process_batch"
     CATEGORY = CATEGORY
 
-    async def process_batch(self, images: Any, process_time_per_item: float, unique_id: str | None = None) -> tuple[Any]:
+    async def process_batch(
+        self, images: Any, process_time_per_item: float, unique_id: str | None = None
+    ) -> tuple[Any]:
         import torch
 
         batch_size = images.shape[0]

@@ -148,9 +148,7 @@ class TestParallelSleep:
             g.node("TestSleep", value=image, seconds=seconds)
             for image, seconds in ((image1, sleep1), (image2, sleep2), (image3, sleep3))
         ]
-        blend = g.node(
-            "TestVariadicAverage", input1=sleeps[0].out(0), input2=sleeps[1].out(0), input3=sleeps[2].out(0)
-        )
+        blend = g.node("TestVariadicAverage", input1=sleeps[0].out(0), input2=sleeps[1].out(0), input3=sleeps[2].out(0))
         return _expansion((blend.out(0),), g)
 
 

@@ -21,7 +21,7 @@ RECURSE_ID = "Recurse"
 
 
 def _initial_values(kwargs: dict[str, Any], first: int = 0) -> list[Any]:
-    return [kwargs.get(f"initial_value{i}", None) for i in range(first, NUM_FLOW_SOCKETS)]
+    return [kwargs.get(f"initial_value{i}") for i in range(first, NUM_FLOW_SOCKETS)]
 
 
 def _link_sources(dynprompt: Any, node_id: str) -> list[str]:
@@ -66,9 +66,10 @@ def collect_contained(node_id: str, upstream: dict[str, list[str]], contained: d
 
 
 def _all_node_ids(dynprompt: Any) -> list[str]:
-    if hasattr(dynprompt, "all_node_ids"):
-        return list(dynprompt.all_node_ids())
-    return list(dynprompt.get_original_prompt().keys())
+    ids = dynprompt.all_node_ids() if hasattr(dynprompt, "all_node_ids") else dynprompt.get_original_prompt()
+    if isinstance(ids, (set, frozenset)):
+        return sorted(ids)  # a deterministic clone order
+    return list(ids)
 
 
 def collect_body_outputs(
@@ -180,7 +181,7 @@ class TestWhileLoopClose:
         new_open = graph.lookup_node(open_node)
         for i in range(NUM_FLOW_SOCKETS):
             key = f"initial_value{i}"
-            new_open.set_input(key, kwargs.get(key, None))
+            new_open.set_input(key, kwargs.get(key))
         my_clone = graph.lookup_node(RECURSE_ID)
         return {
             "result": tuple(my_clone.out(i) for i in range(NUM_FLOW_SOCKETS)),
@@ -234,7 +235,7 @@ class TestForLoopOpen:
         graph = graph_builder()
         if "initial_value0" in kwargs:
             remaining = kwargs["initial_value0"]
-        carried = {f"initial_value{i}": kwargs.get(f"initial_value{i}", None) for i in range(1, NUM_FLOW_SOCKETS)}
+        carried = {f"initial_value{i}": kwargs.get(f"initial_value{i}") for i in range(1, NUM_FLOW_SOCKETS)}
         graph.node("TestWhileLoopOpen", condition=remaining, initial_value0=remaining, **carried)
         return {
             "result": tuple(["stub", remaining] + _initial_values(kwargs, first=1)),
@@ -263,7 +264,7 @@ class TestForLoopClose:
         while_open = flow_control[0]
         sub = graph.node("TestIntMathOperation", operation="subtract", a=[while_open, 1], b=1)
         cond = graph.node("TestToBoolNode", value=sub.out(0))
-        carried = {f"initial_value{i}": kwargs.get(f"initial_value{i}", None) for i in range(1, NUM_FLOW_SOCKETS)}
+        carried = {f"initial_value{i}": kwargs.get(f"initial_value{i}") for i in range(1, NUM_FLOW_SOCKETS)}
         while_close = graph.node(
             "TestWhileLoopClose",
             flow_control=flow_control,

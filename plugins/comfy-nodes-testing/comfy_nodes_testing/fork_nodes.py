@@ -14,7 +14,8 @@ import glob
 import inspect
 import operator
 import os
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .tools import ANY
 
@@ -31,7 +32,7 @@ def _named_parameter_count(fn: Callable[..., Any]) -> int | None:
 
 
 def _operator_functions(arity: int) -> dict[str, Callable[..., Any]]:
-    found = {}
+    found: dict[str, Callable[..., Any]] = {}
     for name in dir(operator):
         fn = getattr(operator, name)
         if inspect.isroutine(fn) and _named_parameter_count(fn) == arity:

@@ -300,7 +300,7 @@ class ExecutorToClientProgress(Protocol):
 
     def queue_updated(self, queue_remaining: Optional[int] = None) -> None:
         """The local queue changed (the server sends a ``"status"`` event)."""
-        ...
+        return None
 
 
 # --- validation results (api.md §1.4) --------------------------------------------------------

@@ -27,10 +27,10 @@ def node_info(class_type: str, cls: type, display_name: str | None = None) -> di
     """
     v3_info = getattr(cls, "GET_NODE_INFO_V1", None)
     if callable(v3_info):
-        info = dict(v3_info())
+        described: dict[str, Any] = dict(v3_info())
         if display_name is not None:
-            info["display_name"] = display_name
-        return info
+            described["display_name"] = display_name
+        return described
 
     input_types = cls.INPUT_TYPES()  # type: ignore[attr-defined]
     outputs = list(getattr(cls, "RETURN_TYPES", ()))

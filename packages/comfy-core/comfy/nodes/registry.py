@@ -126,8 +126,9 @@ def registry_from_module(module: types.ModuleType, web_dir_key: str | None = Non
         registry.NODE_CLASS_MAPPINGS.update(mappings)
         registry.NODE_DISPLAY_NAME_MAPPINGS.update(getattr(module, "NODE_DISPLAY_NAME_MAPPINGS", None) or {})
         web_directory = getattr(module, "WEB_DIRECTORY", None)
-        if web_directory and getattr(module, "__file__", None):
-            base = os.path.dirname(os.path.abspath(module.__file__))  # type: ignore[arg-type]
+        module_file = getattr(module, "__file__", None)
+        if web_directory and module_file:
+            base = os.path.dirname(os.path.abspath(module_file))
             registry.EXTENSION_WEB_DIRS[web_dir_key or module.__name__] = os.path.normpath(
                 os.path.join(base, web_directory)
             )

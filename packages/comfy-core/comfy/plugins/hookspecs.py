@@ -3,8 +3,10 @@
 Call them through a plugin manager from :func:`comfy.plugins.manager.make_plugin_manager`, with
 keyword arguments (``pm.hook.comfy_resolve_path(folder_name=..., filename=...)``). Unless marked
 ``firstresult``, a hook returns the list of non-None results of all plugins (last registered
-first).
+first). The bodies here are specifications only and never run.
 """
+
+# mypy: disable-error-code="empty-body"
 
 from __future__ import annotations
 

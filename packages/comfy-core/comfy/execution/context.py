@@ -1,0 +1,69 @@
+"""Where the engine is now: the running prompt and node, kept in context variables so that
+`ProgressBar`, `is_input_pending` and the public progress API find them from inside a node, in
+threads and in async tasks alike."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from comfy._scheduler import Run
+    from comfy.execution.progress import ProgressRegistry
+
+
+@dataclass
+class PromptContext:
+    """One running prompt."""
+
+    prompt_id: str
+    progress: ProgressRegistry
+    run: Run | None = None
+    extra_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NodeContext:
+    """One call of one node (`list_index` counts the calls of a list-mapped node)."""
+
+    prompt: PromptContext
+    node_id: str
+    list_index: int = 0
+
+    @property
+    def prompt_id(self) -> str:
+        return self.prompt.prompt_id
+
+    @property
+    def run(self) -> Run | None:
+        return self.prompt.run
+
+
+_current_node: contextvars.ContextVar[NodeContext | None] = contextvars.ContextVar("comfy_current_node", default=None)
+
+
+def current_node_context() -> NodeContext | None:
+    """The node being executed in this thread or task, if any."""
+    return _current_node.get()
+
+
+@contextmanager
+def node_context(ctx: NodeContext) -> Iterator[NodeContext]:
+    """Makes `ctx` the current node for the duration of the block."""
+    token = _current_node.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current_node.reset(token)
+
+
+def enter_node_context(ctx: NodeContext) -> contextvars.Token[NodeContext | None]:
+    """Sets the current node without a block (pair with `leave_node_context`); for hot paths."""
+    return _current_node.set(ctx)
+
+
+def leave_node_context(token: contextvars.Token[NodeContext | None]) -> None:
+    _current_node.reset(token)
