@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 import types
@@ -570,10 +571,11 @@ class FakeGraphBuilder:
         if id is None:
             self.counter += 1
             id = str(self.counter)  # noqa: A001
+        if id in self.nodes:
+            return self.nodes[id]
         node = FakeNode(self, self.prefix + id, class_type)
+        node.inputs = dict(inputs)
         self.nodes[id] = node
-        for key, value in inputs.items():
-            node.set_input(key, value)
         return node
 
     def lookup_node(self, node_id: str) -> FakeNode | None:
@@ -628,22 +630,35 @@ def fake_builder(monkeypatch: pytest.MonkeyPatch) -> type[FakeGraphBuilder]:
 
 
 class _MiniRun:
-    """A recursive evaluator of prompts with expansion: enough of the engine to run loops."""
+    """A recursive evaluator of prompts with expansion: enough of the engine to run loops.
 
-    def __init__(self, prompt: dict[str, dict[str, Any]]) -> None:
-        self.prompt = prompt
-        self.dynprompt = FakeDynPrompt(prompt)
+    `engine=True` uses comfy-core's own GraphBuilder and DynamicPrompt instead of the fakes.
+    """
+
+    def __init__(self, prompt: dict[str, dict[str, Any]], engine: bool = False) -> None:
         self.outputs: dict[str, tuple] = {}
         self.ui: list[tuple[str, dict[str, Any]]] = []
-        self.expansions = 0
+        self.engine = engine
+        if engine:
+            graph = pytest.importorskip("comfy_execution.graph", exc_type=ImportError)
+            self.builder = pytest.importorskip("comfy_execution.graph_utils", exc_type=ImportError).GraphBuilder
+            self.dynprompt: Any = graph.DynamicPrompt(prompt)
+        else:
+            self.dynprompt = FakeDynPrompt(prompt)
 
     def value(self, link: list[Any]) -> Any:
         return self.run(link[0])[link[1]]
 
+    def node(self, node_id: str) -> dict[str, Any]:
+        return self.dynprompt.get_node(node_id)
+
+    def node_ids(self) -> list[str]:
+        return list(self.dynprompt.all_node_ids())
+
     def run(self, node_id: str) -> tuple:
         if node_id in self.outputs:
             return self.outputs[node_id]
-        node = self.prompt[node_id]
+        node = self.node(node_id)
         cls = pack.NODE_CLASS_MAPPINGS[node["class_type"]]
         spec = cls.INPUT_TYPES()
         declared = {**spec.get("required", {}), **spec.get("optional", {})}
@@ -660,21 +675,27 @@ class _MiniRun:
                 kwargs[name] = self.dynprompt
             elif kind == "UNIQUE_ID":
                 kwargs[name] = node_id
+        if self.engine:
+            self.builder.set_default_prefix(node_id, 0, 0)
         FakeGraphBuilder.current_node = node_id
         result = getattr(cls(), cls.FUNCTION)(**kwargs)
         if isinstance(result, dict):
             if "ui" in result:
                 self.ui.append((node_id, result["ui"]))
             if "expand" in result:
-                self.expansions += 1
-                self.expand_pending(result)
+                self.add_expansion(node_id, result["expand"])
             result = tuple(self.value(v) if tools.is_link(v) else v for v in result.get("result", ()))
         self.outputs[node_id] = result
         return result
 
-    def expand_pending(self, result: dict[str, Any]) -> None:
-        self.prompt.update(result["expand"])
-        for new_id, new_node in result["expand"].items():
+    def add_expansion(self, parent_id: str, expand: dict[str, dict[str, Any]]) -> None:
+        for new_id, new_node in expand.items():
+            if self.engine:
+                display = new_node.get("override_display_id", parent_id)
+                self.dynprompt.add_ephemeral_node(new_id, new_node, parent_id, display)
+            else:
+                self.dynprompt.prompt[new_id] = new_node
+        for new_id, new_node in expand.items():
             if getattr(pack.NODE_CLASS_MAPPINGS[new_node["class_type"]], "OUTPUT_NODE", False):
                 self.run(new_id)
 
@@ -801,24 +822,28 @@ def test_collect_body_outputs() -> None:
     assert flow_control.collect_body_outputs(FakeDynPrompt(prompt), contained, "close", None) == []
 
 
+@pytest.mark.parametrize("engine", [False, True], ids=["fake-builder", "engine-builder"])
 @pytest.mark.parametrize("iterations", [1, 2, 3, 4])
-def test_for_loop_by_expansion(
-    iterations: int, fake_builder: type[FakeGraphBuilder], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_for_loop_by_expansion(iterations: int, engine: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not engine:
+        for module in (flow_control, expansion):
+            monkeypatch.setattr(module, "graph_builder", FakeGraphBuilder)
     monkeypatch.setattr(flow_control, "output_node_classes", lambda: pack.NODE_CLASS_MAPPINGS)
     prompt = _for_loop_prompt(iterations)
     prompt["count"] = {"class_type": "TestIntOutput", "inputs": {"value": ["open", 1]}}
-    run = _MiniRun(prompt)
+    run = _MiniRun(prompt, engine=engine)
     run.run("count")
     (value1, value2, value3, value4) = run.run("close")
     assert torch.allclose(value1, _img(0.5**iterations))
     assert (value2, value3, value4) == (None, None, None)
+    # the output node hanging off the loop body re-ran once per iteration, with that iteration's value
     assert [ui["value"][0] for _, ui in run.ui] == list(range(iterations, 0, -1))
-    recursions = [node_id for node_id in prompt if node_id.endswith(".Recurse")]
+    recursions = [node_id for node_id in run.node_ids() if node_id.endswith(".Recurse")]
     assert len(recursions) == iterations - 1
     for node_id in recursions:
-        assert prompt[node_id]["class_type"] == "TestWhileLoopClose"
-        assert prompt[node_id]["override_display_id"] == node_id.rsplit(".0.", 1)[0]
+        assert run.node(node_id)["class_type"] == "TestWhileLoopClose"
+        creator = re.fullmatch(r"(.+)\.\d+\.\d+\.Recurse", node_id)
+        assert creator is not None and run.node(node_id)["override_display_id"] == creator.group(1)
 
 
 def test_while_loop_clone_keeps_display_ids(

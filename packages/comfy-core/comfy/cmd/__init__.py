@@ -1,0 +1,1 @@
+"""The `comfyui` command line."""

@@ -1,0 +1,62 @@
+"""Entry points of the `comfyui` and `comfyui-workflow` commands."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+from comfy.cli_args import parse_args
+from comfy.cli_args_types import Configuration
+
+
+def _setup_logging(config: Configuration) -> None:
+    level = getattr(logging, str(config.logging_level or "INFO").upper(), logging.INFO)
+    logging.basicConfig(stream=sys.stderr, level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def make_executor(config: Configuration):  # type: ignore[no-untyped-def]
+    """The executor for a configuration: workspace folders, every plugin and custom node."""
+    from comfy import folder_paths
+    from comfy.execution import PromptExecutor
+    from comfy.nodes.registry import load_registry
+    from comfy.nodes_context import set_default_nodes
+    from comfy.plugins.manager import make_plugin_manager
+
+    pm = make_plugin_manager()
+    folder_paths.configure(config, plugin_manager=pm)
+    registry = load_registry(config, plugin_manager=pm)
+    set_default_nodes(registry)
+    return PromptExecutor.from_configuration(config, registry, plugin_manager=pm)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    config = parse_args(argv)
+    _setup_logging(config)
+    if config.workflows:
+        from comfy.cmd.workflows import run_workflows
+
+        executor = make_executor(config)
+        try:
+            return run_workflows(executor, list(config.workflows))
+        finally:
+            executor.close()
+    try:
+        from comfy.server.main import serve  # type: ignore[import-not-found]
+    except ImportError:
+        print(
+            "comfyui: nothing to do. Run workflows with `comfyui --workflows FILE ...` "
+            "(install comfy-server for the HTTP server).",
+            file=sys.stderr,
+        )
+        return 2
+    return int(serve(config) or 0)
+
+
+def entrypoint() -> None:
+    sys.exit(main())
+
+
+def workflow_entrypoint() -> None:
+    """`comfyui-workflow FILE ...`: the same as `comfyui --workflows FILE ...`."""
+    sys.exit(main(["--workflows", *sys.argv[1:]]))
