@@ -23,6 +23,7 @@ torch = pytest.importorskip("torch")
 
 import comfy_nodes_testing as pack  # noqa: E402
 from comfy_nodes_testing import (  # noqa: E402
+    api_nodes,
     async_nodes,
     conditions,
     engine_nodes,
@@ -1036,6 +1037,45 @@ def test_async_concurrent_limit_allows_two() -> None:
     assert asyncio.run(scenario()) == [(i,) for i in range(5)]
     assert peak == 2
     assert asyncio.run(scenario()) == [(i,) for i in range(5)]  # a second event loop works too
+
+
+@pytest.fixture
+def progress_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, float]]:
+    calls: list[tuple[float, float]] = []
+
+    class AsyncExecution:
+        async def set_progress(
+            self, value: float, max_value: float, node_id: Any = None, preview_image: Any = None
+        ) -> None:
+            calls.append((value, max_value))
+
+    class SyncExecution:
+        def set_progress(self, value: float, max_value: float, node_id: Any = None, preview_image: Any = None) -> None:
+            calls.append((value, max_value))
+
+    latest = types.ModuleType("comfy_api.latest")
+    latest.ComfyAPI = type("ComfyAPI", (), {"execution": AsyncExecution()})  # type: ignore[attr-defined]
+    latest.ComfyAPISync = type("ComfyAPISync", (), {"execution": SyncExecution()})  # type: ignore[attr-defined]
+    if importlib.util.find_spec("comfy_api") is None:
+        monkeypatch.setitem(sys.modules, "comfy_api", types.ModuleType("comfy_api"))
+    monkeypatch.setitem(sys.modules, "comfy_api.latest", latest)
+    monkeypatch.setattr(sys.modules["comfy_api"], "latest", latest, raising=False)
+    return calls
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: asyncio.run(api_nodes.TestAsyncProgressUpdate().execute("v", 0.05)),
+        lambda: api_nodes.TestSyncProgressUpdate().execute("v", 0.05),
+    ],
+    ids=["async", "sync"],
+)
+def test_progress_update_nodes(call: Any, progress_calls: list[tuple[float, float]]) -> None:
+    assert call() == ("v",)
+    values = [value for value, _ in progress_calls]
+    assert len(values) >= 2 and values == sorted(values) and values[-1] >= 1.0
+    assert {max_value for _, max_value in progress_calls} == {1.0}
 
 
 # --------------------------------------------------------------------------- engine-test nodes

@@ -98,8 +98,14 @@ class PromptExecutor:
             from comfy.nodes_context import get_nodes
 
             nodes = get_nodes()
-        self.nodes = nodes
-        mapping = getattr(nodes, "NODE_CLASS_MAPPINGS", nodes)
+        from comfy.nodes.registry import NodeRegistry
+
+        if not isinstance(nodes, NodeRegistry):
+            nodes = NodeRegistry(getattr(nodes, "NODE_CLASS_MAPPINGS", nodes))
+        self.nodes: NodeRegistry = nodes
+        mapping = nodes.NODE_CLASS_MAPPINGS
+        if plugin_manager is None:
+            plugin_manager = nodes.plugin_manager
         self.infos: dict[str, NodeClassInfo] = {k: NodeClassInfo.of(k, v) for k, v in mapping.items()}
         if cache not in CACHE_POLICIES:
             raise ValueError(f"unknown cache policy {cache!r}; one of {CACHE_POLICIES}")
@@ -223,8 +229,11 @@ class PromptExecutor:
     ) -> dict[str, Any]:
         prompt_id = prompt_id or str(uuid.uuid4())
         extra = dict(extra_data or {})
+        from comfy.nodes_context import use_nodes
+
         host = _PromptHost(self, prompt, prompt_id, extra)
-        return host.execute(validation)
+        with use_nodes(self.nodes):
+            return host.execute(validation)
 
     # ----------------------------------------------------------------------------------------
 

@@ -1,0 +1,33 @@
+# Every target documents itself: `make help`.
+UV ?= python3 -m uv
+CARGO ?= cargo
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+uv: ## Install uv (the workspace manager) if it is missing
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --root-user-action=ignore uv
+
+install: uv ## Create .venv with every package and plugin, building the Rust scheduler
+	$(UV) sync --all-packages
+
+build: uv ## Rebuild the Rust extension after changing core_rs/
+	$(UV) sync --all-packages --reinstall-package comfy-scheduler
+
+demo: install ## Run the demo workflow embedded (no downloads); outputs go to workspace/output
+	$(UV) run comfyui --cwd workspace --workflows examples/workflows/stub_image.json
+
+test: install ## Every test: Rust unit tests, the .pyi stub check, the Python suite
+	$(CARGO) test --manifest-path core_rs/Cargo.toml -p comfy-graph
+	$(UV) run python -m mypy.stubtest comfy._scheduler
+	$(UV) run pytest
+
+bench: install ## Engine overhead benchmark (prints a table; not a test)
+	$(UV) run python benchmarks/engine_overhead.py
+
+lint: install ## clippy and mypy
+	$(CARGO) clippy --manifest-path core_rs/Cargo.toml --all-targets -- -D warnings
+	$(UV) run mypy packages/comfy-core packages/comfy-api
+
+.PHONY: help uv install build demo test bench lint
