@@ -9,7 +9,7 @@ can be checked end to end.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
+import importlib
 import json
 import re
 import subprocess
@@ -1056,10 +1056,9 @@ def progress_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, float]]
     latest = types.ModuleType("comfy_api.latest")
     latest.ComfyAPI = type("ComfyAPI", (), {"execution": AsyncExecution()})  # type: ignore[attr-defined]
     latest.ComfyAPISync = type("ComfyAPISync", (), {"execution": SyncExecution()})  # type: ignore[attr-defined]
-    if importlib.util.find_spec("comfy_api") is None:
-        monkeypatch.setitem(sys.modules, "comfy_api", types.ModuleType("comfy_api"))
+    parent = _importable_or_fake(monkeypatch, "comfy_api")
     monkeypatch.setitem(sys.modules, "comfy_api.latest", latest)
-    monkeypatch.setattr(sys.modules["comfy_api"], "latest", latest, raising=False)
+    monkeypatch.setattr(parent, "latest", latest, raising=False)
     return calls
 
 
@@ -1081,14 +1080,23 @@ def test_progress_update_nodes(call: Any, progress_calls: list[tuple[float, floa
 # --------------------------------------------------------------------------- engine-test nodes
 
 
+def _importable_or_fake(monkeypatch: pytest.MonkeyPatch, name: str) -> types.ModuleType:
+    """The real package `name` when it imports, else an empty stand-in (removed after the test)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        fake = types.ModuleType(name)
+        monkeypatch.setitem(sys.modules, name, fake)
+        return fake
+
+
 def _fake_comfy_module(monkeypatch: pytest.MonkeyPatch, name: str, **attributes: Any) -> None:
-    if importlib.util.find_spec("comfy") is None:
-        monkeypatch.setitem(sys.modules, "comfy", types.ModuleType("comfy"))
+    parent = _importable_or_fake(monkeypatch, "comfy")
     module = types.ModuleType(f"comfy.{name}")
     for key, value in attributes.items():
         setattr(module, key, value)
     monkeypatch.setitem(sys.modules, f"comfy.{name}", module)
-    monkeypatch.setattr(sys.modules["comfy"], name, module, raising=False)
+    monkeypatch.setattr(parent, name, module, raising=False)
 
 
 def test_identity_int_output_and_raise() -> None:
@@ -1267,6 +1275,22 @@ def test_preview_image_goes_to_temp(folders: FakeFolderPaths) -> None:
     prefix = folders.calls[0][0]
     assert prefix.startswith("ComfyUI_temp_") and len(prefix) == len("ComfyUI_temp_") + 5
     assert images.PreviewImage.INPUT_TYPES()["hidden"] == {"prompt": "PROMPT", "extra_pnginfo": "EXTRA_PNGINFO"}
+
+
+def test_save_image_with_engine_folder_paths(tmp_path: Any) -> None:
+    folder_paths = pytest.importorskip("comfy.folder_paths", exc_type=ImportError)
+    from PIL import Image
+
+    with folder_paths.use_folder_paths(folder_paths.FolderPaths(str(tmp_path))):
+        first = images.SaveImage().save_images(torch.ones(2, 4, 5, 3), "run/img")["ui"]["images"]
+        second = images.SaveImage().save_images(torch.zeros(1, 4, 5, 3), "run/img")["ui"]["images"]
+        preview = images.PreviewImage().save_images(torch.zeros(1, 4, 5, 3))["ui"]["images"]
+    assert [e["filename"] for e in first + second] == ["img_00001_.png", "img_00002_.png", "img_00003_.png"]
+    assert {e["subfolder"] for e in first + second} == {"run"}
+    for entry in first + second + preview:
+        with Image.open(entry["abs_path"]) as png:
+            assert png.size == (5, 4)
+    assert preview[0]["type"] == "temp" and preview[0]["subfolder"] == ""
 
 
 @pytest.mark.parametrize(

@@ -71,18 +71,28 @@ pub struct Graph {
 
 impl Graph {
     /// Builds the graph of a validated prompt (every class is known).
-    pub fn from_prompt(registry: &Registry, prompt: &Prompt) -> Graph {
+    pub fn from_prompt(registry: &Registry, prompt: Prompt) -> Graph {
         let mut g = Graph { nodes: Vec::with_capacity(prompt.nodes.len()), index: FxHashMap::default() };
         g.index.reserve(prompt.nodes.len());
         for (i, id) in prompt.nodes.keys().enumerate() {
             g.index.insert(id.clone(), i as NodeIdx);
         }
-        for node in prompt.nodes.values() {
+        for (id, node) in prompt.nodes {
             let class = node.class_type.as_deref().and_then(|c| registry.id(c)).unwrap_or(0);
-            let inputs = node.inputs.iter().map(|(name, input)| (name.clone(), g.resolve(input))).collect();
-            g.nodes.push(GNode { id: node.id.clone(), class, inputs, parent: None, display_id: node.id.clone() });
+            let inputs = node.inputs.into_iter().map(|(name, input)| { let r = g.resolve_owned(input); (name, r) }).collect();
+            g.nodes.push(GNode { display_id: id.clone(), id, class, inputs, parent: None });
         }
         g
+    }
+
+    fn resolve_owned(&self, input: Input) -> GInput {
+        match input {
+            Input::Link { node, slot } => match self.index.get(&node) {
+                Some(&src) => GInput::Link { src, slot },
+                None => GInput::Dangling(Input::Link { node, slot }.to_value()),
+            },
+            Input::BadList(v) | Input::Const(v) => GInput::Const(v),
+        }
     }
 
     fn resolve(&self, input: &Input) -> GInput {

@@ -5,6 +5,10 @@
 //! Anything else is a constant. Key order is kept (it decides validation order, as in ComfyUI).
 
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
+
+/// Node id → node, in the prompt's key order.
+pub type NodeMap = IndexMap<String, PromptNode, FxBuildHasher>;
 use serde_json::Value;
 
 /// One input value of a node.
@@ -80,7 +84,7 @@ impl PromptNode {
 /// A parsed prompt. Node order is the prompt's key order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Prompt {
-    pub nodes: IndexMap<String, PromptNode>,
+    pub nodes: NodeMap,
 }
 
 /// Why a prompt could not even be read as a prompt.
@@ -97,7 +101,7 @@ impl Prompt {
         let Value::Object(map) = v else {
             return Err(ShapeError::NotAnObject(crate::pyfmt::type_name(&v)));
         };
-        let mut nodes = IndexMap::with_capacity(map.len());
+        let mut nodes = NodeMap::with_capacity_and_hasher(map.len(), FxBuildHasher);
         for (id, node) in map {
             nodes.insert(id.clone(), PromptNode::from_value(id, node));
         }

@@ -249,15 +249,13 @@ pub fn validate(
 
 /// Checks a node's own inputs, coerces its constants, and returns its linked sources.
 fn first_visit(registry: &Registry, prompt: &mut Prompt, i: usize, errors: &mut Vec<Value>) -> Vec<(usize, usize)> {
-    let class = prompt.nodes[i].class_type.clone().expect("checked");
-    let schema = registry.by_name(&class).expect("checked");
-    let skip_type_check = schema.validate.as_ref().is_some_and(|v| v.input_types);
+    let schema = registry.by_name(prompt.nodes[i].class_type.as_deref().expect("checked")).expect("checked");
     let mut deps = Vec::new();
     // Declared inputs, in declaration order.
     for spec in schema.inputs.iter().filter(|s| s.category != Category::Hidden) {
-        let name = spec.name.as_str();
-        let Some(input_i) = prompt.nodes[i].inputs.iter().position(|(n, _)| n == name) else {
+        let Some(input_i) = prompt.nodes[i].inputs.iter().position(|(n, _)| *n == spec.name) else {
             if spec.category == Category::Required {
+                let name = spec.name.as_str();
                 errors.push(error(
                     "required_input_missing",
                     "Required input is missing",
@@ -267,82 +265,9 @@ fn first_visit(registry: &Registry, prompt: &mut Prompt, i: usize, errors: &mut 
             }
             continue;
         };
-        let input = prompt.nodes[i].inputs[input_i].1.clone();
-        match input {
-            Input::BadList(v) => errors.push(error(
-                "bad_linked_input",
-                "Bad linked input, must be a length-2 list of [node_id, slot_index]",
-                name,
-                json!({"input_name": name, "input_config": spec.config, "received_value": v}),
-            )),
-            Input::Link { node: src, slot } => {
-                let link = Input::Link { node: src.clone(), slot }.to_value();
-                match link_source(registry, prompt, &src, slot) {
-                    Err((ty, msg)) => errors.push(inner_exception(name, &spec.config, &link, &ty, &msg)),
-                    Ok((src_i, received)) => {
-                        if !skip_type_check && !compatible(received, &spec.ty, false) {
-                            let (r, e) = (pyfmt::str(&received.to_value()), pyfmt::str(&spec.ty.to_value()));
-                            errors.push(error(
-                                "return_type_mismatch",
-                                "Return type mismatch between linked nodes",
-                                format!("{name}, {r} != {e}"),
-                                json!({"input_name": name, "input_config": spec.config,
-                                       "received_type": received.to_value(), "linked_node": link}),
-                            ));
-                        } else {
-                            deps.push((src_i, input_i));
-                        }
-                    }
-                }
-            }
-            Input::Const(v) => {
-                let coerced = match spec.ty.name() {
-                    Some(ty) => match coerce(ty, &v) {
-                        Ok(c) => c,
-                        Err(msg) => {
-                            errors.push(error(
-                                "invalid_input_type",
-                                format!("Failed to convert an input value to a {ty} value"),
-                                format!("{name}, {}, {msg}", pyfmt::str(&v)),
-                                json!({"input_name": name, "input_config": spec.config,
-                                       "received_value": v, "exception_message": msg}),
-                            ));
-                            continue;
-                        }
-                    },
-                    None => None,
-                };
-                let val = match coerced {
-                    Some(c) => {
-                        prompt.nodes[i].inputs[input_i].1 = Input::Const(c.clone());
-                        c
-                    }
-                    None => v,
-                };
-                let custom_checked = schema.validate.as_ref().is_some_and(|cv| cv.params.iter().any(|p| p == name));
-                if custom_checked {
-                    continue;
-                }
-                if let Some(e) = range_error(name, spec, &val) {
-                    errors.push(e);
-                    continue;
-                }
-                if let Some(choices) = &spec.choices {
-                    if !choices.iter().any(|c| combo_eq(c, &val)) {
-                        let (list_info, config) = if choices.len() > 20 {
-                            (format!("(list of length {})", choices.len()), Value::Null)
-                        } else {
-                            (pyfmt::repr(&Value::Array(choices.clone())), spec.config.clone())
-                        };
-                        errors.push(error(
-                            "value_not_in_list",
-                            "Value not in list",
-                            format!("{name}: '{}' not in {list_info}", pyfmt::str(&val)),
-                            json!({"input_name": name, "input_config": config, "received_value": val}),
-                        ));
-                    }
-                }
-            }
+        let coerced = check_input(registry, prompt, schema, spec, i, input_i, errors, &mut deps);
+        if let Some(c) = coerced {
+            prompt.nodes[i].inputs[input_i].1 = Input::Const(c);
         }
     }
     // Undeclared and hidden links still feed the node: their sources must exist and be valid.
@@ -362,6 +287,97 @@ fn first_visit(registry: &Registry, prompt: &mut Prompt, i: usize, errors: &mut 
         }
     }
     deps
+}
+
+/// Checks one declared input; returns its coerced constant when coercion changed it.
+#[allow(clippy::too_many_arguments)]
+fn check_input(
+    registry: &Registry,
+    prompt: &Prompt,
+    schema: &NodeSchema,
+    spec: &crate::schema::InputSpec,
+    i: usize,
+    input_i: usize,
+    errors: &mut Vec<Value>,
+    deps: &mut Vec<(usize, usize)>,
+) -> Option<Value> {
+    let name = spec.name.as_str();
+    match &prompt.nodes[i].inputs[input_i].1 {
+        Input::BadList(v) => {
+            errors.push(error(
+                "bad_linked_input",
+                "Bad linked input, must be a length-2 list of [node_id, slot_index]",
+                name,
+                json!({"input_name": name, "input_config": spec.config, "received_value": v}),
+            ));
+            None
+        }
+        Input::Link { node: src, slot } => {
+            match link_source(registry, prompt, src, *slot) {
+                Err((ty, msg)) => {
+                    let link = prompt.nodes[i].inputs[input_i].1.to_value();
+                    errors.push(inner_exception(name, &spec.config, &link, &ty, &msg));
+                }
+                Ok((src_i, received)) => {
+                    let skip_type_check = schema.validate.as_ref().is_some_and(|v| v.input_types);
+                    if !skip_type_check && !compatible(received, &spec.ty, false) {
+                        let (r, e) = (pyfmt::str(&received.to_value()), pyfmt::str(&spec.ty.to_value()));
+                        let link = prompt.nodes[i].inputs[input_i].1.to_value();
+                        errors.push(error(
+                            "return_type_mismatch",
+                            "Return type mismatch between linked nodes",
+                            format!("{name}, {r} != {e}"),
+                            json!({"input_name": name, "input_config": spec.config,
+                                   "received_type": received.to_value(), "linked_node": link}),
+                        ));
+                    } else {
+                        deps.push((src_i, input_i));
+                    }
+                }
+            }
+            None
+        }
+        Input::Const(v) => {
+            let coerced = match spec.ty.name() {
+                Some(ty) => match coerce(ty, v) {
+                    Ok(c) => c,
+                    Err(msg) => {
+                        errors.push(error(
+                            "invalid_input_type",
+                            format!("Failed to convert an input value to a {ty} value"),
+                            format!("{name}, {}, {msg}", pyfmt::str(v)),
+                            json!({"input_name": name, "input_config": spec.config,
+                                   "received_value": v, "exception_message": msg}),
+                        ));
+                        return None;
+                    }
+                },
+                None => None,
+            };
+            let val = coerced.as_ref().unwrap_or(v);
+            let custom_checked = schema.validate.as_ref().is_some_and(|cv| cv.params.iter().any(|p| p == name));
+            if !custom_checked {
+                if let Some(e) = range_error(name, spec, val) {
+                    errors.push(e);
+                } else if let Some(choices) = &spec.choices {
+                    if !choices.iter().any(|c| combo_eq(c, val)) {
+                        let (list_info, config) = if choices.len() > 20 {
+                            (format!("(list of length {})", choices.len()), Value::Null)
+                        } else {
+                            (pyfmt::repr(&Value::Array(choices.clone())), spec.config.clone())
+                        };
+                        errors.push(error(
+                            "value_not_in_list",
+                            "Value not in list",
+                            format!("{name}: '{}' not in {list_info}", pyfmt::str(val)),
+                            json!({"input_name": name, "input_config": config, "received_value": val}),
+                        ));
+                    }
+                }
+            }
+            coerced
+        }
+    }
 }
 
 fn link_source<'r>(

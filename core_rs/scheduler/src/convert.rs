@@ -125,21 +125,19 @@ pub fn prompt_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Prompt> {
             obj.get_type().name()?
         )));
     };
-    let mut nodes = indexmap::IndexMap::with_capacity(d.len());
+    let mut nodes = comfy_graph::prompt::NodeMap::with_capacity_and_hasher(d.len(), Default::default());
     for (k, node) in d.iter() {
-        let id = match k.cast::<PyString>() {
-            Ok(s) => s.to_str()?.to_owned(),
-            Err(_) => k.str()?.to_str()?.to_owned(),
-        };
+        let id = key_string(&k)?;
         let parsed = node_from_py(id.clone(), &node)?;
         nodes.insert(id, parsed);
     }
     Ok(Prompt { nodes })
 }
 
-pub fn node_from_py(id: String, node: &Bound<'_, PyAny>) -> PyResult<PromptNode> {
+pub fn node_from_py<'py>(id: String, node: &Bound<'py, PyAny>) -> PyResult<PromptNode> {
+    let py = node.py();
     let mut out = PromptNode { id, class_type: None, inputs: Vec::new(), override_display_id: None };
-    let get = |key: &str| -> PyResult<Option<Bound<PyAny>>> {
+    let get = |key: &Bound<'py, PyString>| -> PyResult<Option<Bound<'py, PyAny>>> {
         if let Ok(d) = node.cast::<PyDict>() {
             return d.get_item(key);
         }
@@ -148,37 +146,57 @@ pub fn node_from_py(id: String, node: &Bound<'_, PyAny>) -> PyResult<PromptNode>
         }
         Ok(None)
     };
-    if let Some(c) = get("class_type")? {
+    if let Some(c) = get(pyo3::intern!(py, "class_type"))? {
         if let Ok(s) = c.cast::<PyString>() {
             out.class_type = Some(s.to_str()?.to_owned());
         }
     }
-    if let Some(d) = get("override_display_id")? {
+    if let Some(d) = get(pyo3::intern!(py, "override_display_id"))? {
         if let Ok(s) = d.cast::<PyString>() {
             out.override_display_id = Some(s.to_str()?.to_owned());
         }
     }
-    if let Some(inputs) = get("inputs")? {
-        let items: Vec<(Bound<PyAny>, Bound<PyAny>)> = if let Ok(d) = inputs.cast::<PyDict>() {
-            d.iter().collect()
+    if let Some(inputs) = get(pyo3::intern!(py, "inputs"))? {
+        if let Ok(d) = inputs.cast::<PyDict>() {
+            out.inputs.reserve(d.len());
+            for (k, v) in d.iter() {
+                out.inputs.push((key_string(&k)?, input_from_py(&v)?));
+            }
         } else if inputs.hasattr("items")? {
-            inputs.call_method0("items")?.try_iter()?.map(|i| i?.extract()).collect::<PyResult<_>>()?
-        } else {
-            Vec::new()
-        };
-        out.inputs.reserve(items.len());
-        for (k, v) in items {
-            let name = k.str()?.to_str()?.to_owned();
-            out.inputs.push((name, input_from_py(&v)?));
+            for item in inputs.call_method0("items")?.try_iter()? {
+                let (k, v): (Bound<PyAny>, Bound<PyAny>) = item?.extract()?;
+                out.inputs.push((key_string(&k)?, input_from_py(&v)?));
+            }
         }
     }
     Ok(out)
 }
 
-/// Scalars are read directly; lists and tuples go through link detection.
+fn key_string(k: &Bound<'_, PyAny>) -> PyResult<String> {
+    match k.cast::<PyString>() {
+        Ok(s) => Ok(s.to_str()?.to_owned()),
+        Err(_) => Ok(k.str()?.to_str()?.to_owned()),
+    }
+}
+
+/// Scalars and `[id, slot]` links are read directly; anything else goes through JSON values.
 fn input_from_py(v: &Bound<'_, PyAny>) -> PyResult<Input> {
     if let Ok(s) = v.cast::<PyString>() {
         return Ok(Input::Const(Value::String(s.to_str()?.to_owned())));
+    }
+    let items = if let Ok(l) = v.cast::<PyList>() {
+        (l.len() == 2).then(|| (l.get_item(0), l.get_item(1)))
+    } else if let Ok(t) = v.cast::<PyTuple>() {
+        (t.len() == 2).then(|| (t.get_item(0), t.get_item(1)))
+    } else {
+        None
+    };
+    if let Some((Ok(first), Ok(second))) = items {
+        if let (Ok(id), true) = (first.cast::<PyString>(), second.is_instance_of::<PyInt>() && !second.is_instance_of::<PyBool>()) {
+            if let Ok(slot) = second.extract::<usize>() {
+                return Ok(Input::Link { node: id.to_str()?.to_owned(), slot });
+            }
+        }
     }
     Ok(Input::from_value(to_value(v)?))
 }

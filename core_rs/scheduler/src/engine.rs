@@ -153,7 +153,7 @@ impl Engine {
                 .ok_or_else(|| PyRuntimeError::new_err("the engine is running another prompt"))?;
             (eng.registry.clone(), cache)
         };
-        let graph = Graph::from_prompt(&registry, &prompt);
+        let graph = Graph::from_prompt(&registry, prompt);
         let mut outs: Vec<NodeIdx> = Vec::with_capacity(outputs.len());
         for o in &outputs {
             match graph.idx(o) {
