@@ -177,3 +177,28 @@ def test_cached_outputs_are_returned(client: Client, builder: GraphBuilder) -> N
     result = client.run(g)
     assert save.id in result.outputs
     assert len(result.get_images(save)) == 1
+
+
+def test_unique_id_nodes_do_not_share_entries(client: Client, builder: GraphBuilder) -> None:
+    """A class with a hidden UNIQUE_ID input keys on its node id (spec §5.2): two otherwise
+    identical TestSleep nodes both run."""
+    g = builder
+    source = g.node("StubInt", value=1)
+    sleeps = [g.node("TestSleep", value=source.out(0), seconds=0.0) for _ in range(2)]
+    outs = [g.node("TestIntOutput", value=s.out(0)) for s in sleeps]
+    result = client.run(g)
+    assert all(result.did_run(s) for s in sleeps)
+    assert [result.get_values(o) for o in outs] == [[1], [1]]
+
+
+def test_node_instances_persist_across_prompts(client: Client, builder: GraphBuilder) -> None:
+    """The objects cache keeps a node's instance while its id and class stay (PreviewImage's
+    random file suffix is per instance); the none policy makes new instances every run."""
+    g = builder
+    source = g.node("StubConstantImage", value=0.25, **SIZE)
+    preview = g.node("PreviewImage", images=source.out(0))
+    first = client.run(g).get_output(preview)["images"][0]["filename"]
+    source.inputs["value"] = 0.75
+    second = client.run(g).get_output(preview)["images"][0]["filename"]
+    same_suffix = first.rsplit("_", 2)[0] == second.rsplit("_", 2)[0]
+    assert same_suffix is caches(client), (first, second)

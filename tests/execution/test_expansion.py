@@ -166,6 +166,51 @@ def test_error_inside_expansion_is_blamed_on_the_real_node(client: Client, build
     result = client.run(g, raise_on_error=False)
     [error] = result.events_named("execution_error")
     assert error["node_id"] == parallel.id
-    assert error["node_type"] == "TestVariadicAverage"
+    assert error["node_type"] == "TestParallelSleep", "node_type names the same (real) node as node_id"
     assert error["exception_type"] == "RuntimeError"
+    assert "stack" in "".join(error["traceback"])
     assert not result.events_named("execution_success")
+
+
+def test_while_loop_body_output_repeats_under_its_display_id(client: Client, builder: GraphBuilder) -> None:
+    """An output node fed by the loop body is cloned into every iteration; each clone reports
+    `executed` under the id the user placed, even for clones of clones (display ids chain)."""
+    g = builder
+    loop_open = g.node("TestWhileLoopOpen", condition=True, initial_value0=3, initial_value1=0)
+    add = g.node("TestIntMathOperation", a=loop_open.out(2), b=loop_open.out(1), operation="add")
+    sub = g.node("TestIntMathOperation", a=loop_open.out(1), b=1, operation="subtract")
+    more = g.node("TestIntConditions", a=sub.out(0), b=0, operation=">")
+    body_out = g.node("TestIntOutput", value=add.out(0))
+    loop_close = g.node(
+        "TestWhileLoopClose", flow_control=loop_open.out(0), condition=more.out(0), initial_value0=sub.out(0), initial_value1=add.out(0)
+    )
+    out = g.node("TestIntOutput", value=loop_close.out(1))
+
+    result = client.run(g)
+
+    assert result.get_values(out) == [6]
+    body = [d for d in result.events_named("executed") if d["display_node"] == body_out.id]
+    assert sorted(d["output"]["value"][0] for d in body) == [3, 5, 6], "running totals of 3 + 2 + 1"
+    assert {d["node"] for d in body} - {body_out.id}, "later iterations are clones"
+    assert all(d["display_node"] in g.nodes for d in result.events_named("executed"))
+
+
+def test_for_loop_is_cached_between_runs(client: Client, builder: GraphBuilder) -> None:
+    g = builder
+    black = g.node("StubImage", content="BLACK", **SIZE)
+    white = g.node("StubImage", content="WHITE", **SIZE)
+    for_open = g.node("TestForLoopOpen", remaining=2, initial_value1=white.out(0))
+    average = g.node("TestVariadicAverage", input1=black.out(0), input2=for_open.out(2))
+    for_close = g.node("TestForLoopClose", flow_control=for_open.out(0), initial_value1=average.out(0))
+    save = g.node("SaveImage", images=for_close.out(0), filename_prefix="loopcache")
+
+    first = client.run(g)
+    second = client.run(g)
+    assert uniform_value(second.get_images(save)[0]) == uniform_value(first.get_images(save)[0]) == 63
+    if client.executor.cache_policy == "none":
+        assert second.did_run(for_close)
+    else:
+        assert second.events_named("executing") == []
+    for_open.set_input("remaining", 3)
+    third = client.run(g)
+    assert third.did_run(for_close) and uniform_value(third.get_images(save)[0]) == 31

@@ -245,15 +245,18 @@ impl<V: Clone> Run<V> {
     }
 
     /// Picks the next node to run.
-    pub fn next(&mut self) -> Step {
+    pub fn next_step(&mut self) -> Step {
         if let Some((_, n)) = self.ready.pop_first() {
             self.ready_slot[n as usize] = None;
+            // A pending node whose result is cached (or was pinned from the cache when a
+            // consumer was planned) is replayed, never run again.
+            if self.local.contains_key(&n) {
+                return Step::CacheHit(n);
+            }
             if let Some(key) = self.keys[n as usize] {
-                if !self.local.contains_key(&n) {
-                    if let Some(v) = self.cache.get(key) {
-                        self.local.insert(n, v);
-                        return Step::CacheHit(n);
-                    }
+                if let Some(v) = self.cache.get(key) {
+                    self.local.insert(n, v);
+                    return Step::CacheHit(n);
                 }
             }
             return Step::Execute(n);
@@ -337,20 +340,18 @@ impl<V: Clone> Run<V> {
         result_links: &[String],
         fingerprint: &mut dyn FnMut(&GNode) -> Option<String>,
     ) -> Result<Vec<NodeIdx>, ExpandError> {
-        let new = self.graph.add_ephemeral(registry, parent, nodes)?;
-        let mut sources = Vec::with_capacity(result_links.len());
         for id in result_links {
-            match self.graph.idx(id) {
-                Some(i) => sources.push(i),
-                None => {
-                    return Err(ExpandError::MissingNode {
-                        node: self.graph.node(parent).id.clone(),
-                        input: "result".into(),
-                        target: id.clone(),
-                    })
-                }
+            if self.graph.idx(id).is_none() && !nodes.iter().any(|n| &n.id == id) {
+                return Err(ExpandError::MissingNode {
+                    node: self.graph.node(parent).id.clone(),
+                    input: "result".into(),
+                    target: id.clone(),
+                });
             }
         }
+        let new = self.graph.add_ephemeral(registry, parent, nodes)?;
+        let sources: Vec<NodeIdx> =
+            result_links.iter().map(|id| self.graph.idx(id).expect("checked above")).collect();
         let total = self.graph.len();
         self.state.resize(total, NState::Unadded);
         self.block_count.resize(total, 0);

@@ -31,7 +31,7 @@ impl Input {
                 _ => Input::BadList(v),
             },
             Value::Array(_) => Input::BadList(v),
-            Value::Object(mut map) if map.len() == 1 && map.contains_key("__value__") => {
+            Value::Object(mut map) if map.contains_key("__value__") => {
                 Input::Const(map.swap_remove("__value__").expect("checked"))
             }
             other => Input::Const(other),
@@ -119,8 +119,11 @@ impl PromptNode {
         let mut inputs = Vec::new();
         let mut override_display_id = None;
         if let Value::Object(mut obj) = node {
-            if let Some(Value::String(c)) = obj.swap_remove("class_type") {
-                class_type = Some(c);
+            match obj.swap_remove("class_type") {
+                Some(Value::String(c)) => class_type = Some(c),
+                // ComfyUI looks a non-string class_type up as it is: "node 5 does not exist".
+                Some(v) if !v.is_null() => class_type = Some(crate::pyfmt::str(&v)),
+                _ => {}
             }
             if let Some(Value::Object(ins)) = obj.swap_remove("inputs") {
                 inputs = ins.into_iter().map(|(k, v)| (k, Input::from_value(v))).collect();

@@ -2,7 +2,7 @@
 //! that the Python side derives from `INPUT_TYPES`, `RETURN_TYPES` and friends.
 
 use indexmap::IndexMap;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use serde_json::Value;
 
 /// A socket type: a type name (`"INT"`, `"IMAGE,MASK"`, `"*"`) or a list of combo choices.
@@ -193,7 +193,7 @@ pub type ClassId = u32;
 #[derive(Clone, Debug, Default)]
 pub struct Registry {
     classes: Vec<NodeSchema>,
-    by_name: IndexMap<String, ClassId>,
+    by_name: IndexMap<String, ClassId, FxBuildHasher>,
 }
 
 impl Registry {

@@ -149,6 +149,9 @@ pub fn node_from_py<'py>(id: String, node: &Bound<'py, PyAny>) -> PyResult<Promp
     if let Some(c) = get(pyo3::intern!(py, "class_type"))? {
         if let Ok(s) = c.cast::<PyString>() {
             out.class_type = Some(s.to_str()?.to_owned());
+        } else if !c.is_none() {
+            // ComfyUI looks a non-string class_type up as it is: "node 5 does not exist".
+            out.class_type = Some(c.str()?.to_str()?.to_owned());
         }
     }
     if let Some(d) = get(pyo3::intern!(py, "override_display_id"))? {

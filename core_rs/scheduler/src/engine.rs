@@ -14,6 +14,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use std::sync::Arc;
 
+/// `(valid, error, good_outputs, node_errors, prepared)`.
+type ValidateResult<'py> = (bool, Bound<'py, PyAny>, Vec<String>, Bound<'py, PyAny>, Prepared);
+
 fn parse_policy(policy: &str, lru_size: usize, ram_headroom_gb: f64) -> PyResult<Policy> {
     Ok(match policy {
         "classic" => Policy::Classic,
@@ -103,7 +106,7 @@ impl Engine {
         prompt: &Bound<'py, PyAny>,
         targets: Option<Vec<String>>,
         custom: Option<Py<PyAny>>,
-    ) -> PyResult<(bool, Bound<'py, PyAny>, Vec<String>, Bound<'py, PyAny>, Prepared)> {
+    ) -> PyResult<ValidateResult<'py>> {
         let mut parsed = prompt_from_py(prompt)?;
         let registry = self.registry.clone();
         let mut failure: Option<PyErr> = None;

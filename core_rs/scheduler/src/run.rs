@@ -139,7 +139,7 @@ impl Run {
             PyString::intern(py, "wait"),
         );
         loop {
-            let step = slf.borrow_mut().inner_mut()?.next();
+            let step = slf.borrow_mut().inner_mut()?.next_step();
             match step {
                 Step::Done => {
                     slf.borrow_mut().current = None;
@@ -277,7 +277,7 @@ impl Run {
     /// The node being run or replayed now.
     #[getter]
     fn current_node(&self) -> PyResult<Option<String>> {
-        Ok(self.current.map(|n| self.inner().map(|i| i.graph.node(n).id.clone())).transpose()?)
+        self.current.map(|n| self.inner().map(|i| i.graph.node(n).id.clone())).transpose()
     }
 
     /// Ids of nodes completed so far, in order.
