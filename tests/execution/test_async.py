@@ -351,3 +351,17 @@ async def test_execute_async_from_a_running_loop(client: Client, builder: GraphB
         ticker.cancel()
     assert outputs[out.id] == {"value": [11]}
     assert ticks >= 5, "the caller's loop kept running"
+
+
+def test_async_calls_of_one_list_node_overlap(client: Client, builder: GraphBuilder) -> None:
+    """A list input maps an async FUNCTION once per item; those coroutines run concurrently."""
+    g = builder
+    values = g.node("TestMakeListNode", value1=1, value2=2, value3=3)
+    seconds = 0.3
+    sleep = g.node("TestSleep", value=values.out(0), seconds=seconds)
+    out = g.node("TestIntOutput", value=sleep.out(0))
+    start = time.monotonic()
+    result = client.run(g)
+    elapsed = time.monotonic() - start
+    assert result.get_values(out) == [1, 2, 3], "results keep list order"
+    assert elapsed < 3 * seconds, f"list calls did not overlap: {elapsed:.2f}s"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
@@ -179,6 +180,27 @@ def test_interrupt(client: Client, builder: GraphBuilder, sleeper: tuple[str, di
         g.nodes[sleep.id] = type(sleep)(sleep.id, "TestIdentity", {"value": value.out(0)})
     after = client.run(g)
     assert after.get_values(out) == [1]
+
+
+def test_interrupt_cancels_parked_async_work(client: Client, builder: GraphBuilder) -> None:
+    """Interrupting a sync node while an async sleep is parked ends both; no task is left."""
+    g = builder
+    value = g.node("StubInt", value=1)
+    parked = g.node("TestSleep", value=value.out(0), seconds=10.0)
+    blocking = g.node("TestSleepUntilInterrupted", value=value.out(0), max_seconds=10.0)
+    g.node("TestIntOutput", value=parked.out(0))
+    g.node("TestIntOutput", value=blocking.out(0))
+
+    thread = _interrupt_when_running(client, blocking.id)
+    start = time.monotonic()
+    result = client.run(g)
+    thread.join()
+
+    assert time.monotonic() - start < 5.0
+    assert result.did_run(parked), "the async sleep had started"
+    assert [d["node_id"] for d in result.events_named("execution_interrupted")] == [blocking.id]
+    loop = client.executor._loop
+    assert loop is None or not [t for t in asyncio.all_tasks(loop) if not t.done()]
 
 
 def test_stale_interrupt_is_reset_at_prompt_start(client: Client, builder: GraphBuilder) -> None:

@@ -9,6 +9,7 @@ own event loop, converts returns, and sends the events of spec §6 to the handle
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import math
 import time
@@ -73,6 +74,33 @@ def _fingerprint_string(value: Any) -> str | None:
     if type(value).__eq__ is object.__eq__:
         return None  # identity equality: a fresh object never matches
     return f"{full_type_name(type(value))}:{value!r}"
+
+
+_I64_MIN, _U64_MAX = -(2**63), 2**64 - 1
+_opaque_ids = itertools.count()
+
+
+def _is_plain(value: Any, depth: int = 0) -> bool:
+    """Does `value` survive the trip through the scheduler's JSON values unchanged?
+
+    The scheduler keeps constants as JSON; anything else (tensors, tuples, str subclasses,
+    non-finite floats, huge ints) would come back as its `str()` or changed in type."""
+    if depth > 32:
+        return False
+    t = type(value)
+    if value is None or t is str or t is bool:
+        return True
+    if t is int:
+        return _I64_MIN <= value <= _U64_MAX
+    if t is float:
+        return math.isfinite(value)
+    if t is list:
+        return all(_is_plain(v, depth + 1) for v in value)
+    if t is dict:
+        if depth == 0 and "__value__" in value:
+            return False  # the scheduler would unwrap it; expanded nodes get constants as they are
+        return all(type(k) is str and _is_plain(v, depth + 1) for k, v in value.items())
+    return False
 
 
 class PromptExecutor:
@@ -279,6 +307,9 @@ class _PromptHost:
         self.pending_async: dict[str, list[Any]] = {}
         self.pending_subgraph: dict[str, list[tuple[bool, Any]]] = {}
         self.parked: dict[str, list[asyncio.Task[Any]]] = {}
+        # Constants of expanded nodes that are not plain JSON (tensors and other objects), by
+        # node id and input name: the scheduler gets a unique placeholder, the node the object.
+        self.opaque: dict[str, dict[str, Any]] = {}
         self.instances: dict[tuple[str, str], Any] = {}
         self.dynprompt = DynamicPrompt(prompt)
         self.run: Any = None
@@ -308,9 +339,14 @@ class _PromptHost:
     def _meta(self, node_id: str) -> tuple[str, str | None, str]:
         if self.run is not None:
             try:
-                return self.run.node_meta(node_id)
+                display, parent, real = self.run.node_meta(node_id)
             except KeyError:
-                pass
+                return node_id, None, node_id
+            if display != node_id and display in self.dynprompt.ephemeral_display:
+                # A clone of a clone names another ephemeral node as its display node; ComfyUI
+                # follows the chain to a node the user placed (`get_display_node_id`).
+                display = self.dynprompt.get_display_node_id(display)
+            return display, parent, real
         return node_id, None, node_id
 
     # -- the prompt -------------------------------------------------------------------------
@@ -340,10 +376,11 @@ class _PromptHost:
         except InterruptProcessingException:
             ex.success = False
             node_id = run.current_node
+            real = self.dynprompt.get_real_node_id(node_id) if node_id is not None else None
             data = {
                 "prompt_id": self.prompt_id,
-                "node_id": node_id,
-                "node_type": self._class_of(node_id),
+                "node_id": real,
+                "node_type": self._class_of(real),
                 "executed": list(self.executed),
             }
             self._message("execution_interrupted", data, broadcast=True, timestamp=True)
@@ -396,7 +433,9 @@ class _PromptHost:
         data = {
             "prompt_id": self.prompt_id,
             "node_id": real,
-            "node_type": self._class_of(node_id),
+            # ComfyUI reports the class of the node it blames (the original, top-level node),
+            # so node_id and node_type always describe the same node.
+            "node_type": self._class_of(real),
             "executed": list(self.executed),
             "exception_message": f"{error}\n",
             "exception_type": full_type_name(type(error)),
@@ -423,6 +462,11 @@ class _PromptHost:
     def _fingerprint(self, node_id: str, class_type: str, constants: dict[str, Any]) -> str | None:
         info = self.ex.infos[class_type]
         inputs = {k: [v] for k, v in constants.items() if k in info.declared}
+        opaque = self.opaque.get(node_id)
+        if opaque:
+            for name, value in opaque.items():
+                if name in inputs:
+                    inputs[name] = [value]
         self._add_hidden(node_id, info, inputs)
         fn = getattr(info.cls, "IS_CHANGED", None) or getattr(info.cls, "fingerprint_inputs")
         try:
@@ -495,6 +539,11 @@ class _PromptHost:
                 self.progress.start(node_id)
                 self._emit("executing", {"node": node_id, "display_node": self._meta(node_id)[0], "prompt_id": self.prompt_id})
             assert inputs is not None
+            opaque = self.opaque.get(node_id)
+            if opaque:
+                for name, value in opaque.items():
+                    if name in inputs:
+                        inputs[name] = [value]
             self._add_hidden(node_id, info, inputs)
             self.current_inputs = {k: [format_value(x) for x in v] for k, v in inputs.items()}
             obj = self.ex.instance(node_id, class_type, self.instances)
@@ -580,7 +629,7 @@ class _PromptHost:
                 pending.append((False, result))
                 continue
             for nid, ninfo in graph.items():
-                new_graph[nid] = ninfo
+                new_graph[nid] = self._plain_node(nid, ninfo)
                 display = ninfo.get("override_display_id", node_id) if isinstance(ninfo, Mapping) else node_id
                 self.dynprompt.add_ephemeral_node(nid, ninfo, node_id, display)
             for r in result or ():
@@ -589,6 +638,25 @@ class _PromptHost:
             pending.append((True, result))
         self.pending_subgraph[node_id] = pending
         return (2, new_graph, links)
+
+    def _plain_node(self, node_id: str, node: Any) -> Any:
+        """`node` with each non-JSON constant input swapped for a unique placeholder string.
+
+        ComfyUI passes such constants (a tensor handed to an expanded node) through as they are,
+        and their cache keys never match (`Unhashable`); a unique placeholder keeps both."""
+        if not isinstance(node, Mapping):
+            return node
+        inputs = node.get("inputs")
+        if not isinstance(inputs, Mapping):
+            return node
+        opaque = {k: v for k, v in inputs.items() if not is_link(v) and not _is_plain(v)}
+        if not opaque:
+            return node
+        self.opaque[node_id] = opaque
+        plain_inputs = {
+            k: (f"<comfy opaque constant {next(_opaque_ids)}>" if k in opaque else v) for k, v in inputs.items()
+        }
+        return {**node, "inputs": plain_inputs}
 
     def _finish_expansion(self, node_id: str, info: NodeClassInfo) -> tuple[Any, ...]:
         pending = self.pending_subgraph.pop(node_id)
