@@ -23,6 +23,15 @@ def uniform_value(image: np.ndarray) -> int:
     return int(image.min())
 
 
+def warm_up(client: Client) -> None:
+    """One small run first, so that timings exclude first-use costs (importing torch, PNG)."""
+    g = GraphBuilder(prefix="warmup")
+    image = g.node("StubImage", content="BLACK", height=8, width=8, batch_size=1)
+    sleep = g.node("TestSleep", value=image.out(0), seconds=0.0)
+    g.node("PreviewImage", images=sleep.out(0))
+    client.run(g)
+
+
 def no_pending_tasks(client: Client) -> bool:
     loop = client.executor._loop
     return loop is None or not [t for t in asyncio.all_tasks(loop) if not t.done()]
@@ -47,9 +56,10 @@ def test_parallel_sleeps_overlap(client: Client, builder: GraphBuilder) -> None:
     image = g.node("StubImage", content="BLACK", **SIZE)
     seconds = (0.9, 1.0, 1.1)
     sleeps = [g.node("TestSleep", value=image.out(0), seconds=s) for s in seconds]
-    for i, sleep in enumerate(sleeps):
+    for sleep in sleeps:
         g.node("PreviewImage", images=sleep.out(0))
 
+    warm_up(client)
     start = time.monotonic()
     result = client.run(g)
     elapsed = time.monotonic() - start
@@ -150,6 +160,7 @@ def test_async_execution_error(client: Client, builder: GraphBuilder) -> None:
     assert error["exception_type"] == "RuntimeError"
     assert error["exception_message"] == "Intentional async execution error for testing\n"
     assert any("error_execution" in frame for frame in error["traceback"])
+    assert error["current_inputs"] == {"value": ["<class 'torch.Tensor'>"], "error_after": [0.1]}
     assert no_pending_tasks(client)
 
 
@@ -158,6 +169,7 @@ def test_async_timeout(client: Client, builder: GraphBuilder) -> None:
     image = g.node("StubImage", content="BLACK", **SIZE)
     node = g.node("TestAsyncTimeout", value=image.out(0), timeout=0.2, operation_time=1.0)
     g.node("SaveImage", images=node.out(0), filename_prefix="timeout")
+    warm_up(client)
     start = time.monotonic()
     with pytest.raises(Exception) as info:
         client.run(g)
@@ -193,6 +205,7 @@ def test_sync_error_while_async_runs(client: Client, builder: GraphBuilder) -> N
     g.node("PreviewImage", images=sleep.out(0))
     g.node("PreviewImage", images=error_node.out(0))
 
+    warm_up(client)
     start = time.monotonic()
     result = client.run(g, raise_on_error=False)
     assert time.monotonic() - start < 2.0, "the in-flight sleep was cancelled"
@@ -246,6 +259,7 @@ def test_dynamic_async_generation(client: Client, builder: GraphBuilder) -> None
     dynamic = g.node("TestDynamicAsyncGeneration", image1=black.out(0), image2=white.out(0), num_async_nodes=5, sleep_duration=seconds)
     save = g.node("SaveImage", images=dynamic.out(0), filename_prefix="dynamic")
 
+    warm_up(client)
     start = time.monotonic()
     result = client.run(g)
     elapsed = time.monotonic() - start
@@ -280,6 +294,7 @@ def test_async_concurrent_limit(client: Client, builder: GraphBuilder) -> None:
     limited = [g.node("TestAsyncConcurrentLimit", value=image.out(0), duration=0.3, node_id=i) for i in range(4)]
     for node in limited:
         g.node("PreviewImage", images=node.out(0))
+    warm_up(client)
     start = time.monotonic()
     result = client.run(g)
     elapsed = time.monotonic() - start
@@ -360,6 +375,7 @@ def test_async_calls_of_one_list_node_overlap(client: Client, builder: GraphBuil
     seconds = 0.3
     sleep = g.node("TestSleep", value=values.out(0), seconds=seconds)
     out = g.node("TestIntOutput", value=sleep.out(0))
+    warm_up(client)
     start = time.monotonic()
     result = client.run(g)
     elapsed = time.monotonic() - start

@@ -92,6 +92,26 @@ def test_is_changed_sees_only_constants(client: Client, builder: GraphBuilder) -
             assert result.did_run(scaled) is not caches(client)
 
 
+def test_is_changed_is_called_with_constants_only(
+    client: Client, builder: GraphBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from comfy_nodes_testing.specific import TestIsChangedWithConstants
+
+    calls: list[dict[str, object]] = []
+    original = TestIsChangedWithConstants.IS_CHANGED
+
+    def recording(cls: type, image: object, value: float) -> object:
+        calls.append({"image": image, "value": value})
+        return original(image=image, value=value)
+
+    monkeypatch.setattr(TestIsChangedWithConstants, "IS_CHANGED", classmethod(recording))
+    g = builder
+    source = g.node("StubConstantImage", value=0.5, **SIZE)
+    g.node("TestIsChangedWithConstants", image=source.out(0), value=0.5)
+    client.run(g.finalize() | {"extra": {"class_type": "PreviewImage", "inputs": {"images": [g.prefix + "2", 0]}}})
+    assert calls == [{"image": None, "value": 0.5}], "once per prompt, links as None"
+
+
 def test_is_changed_value_change_reruns(client: Client, builder: GraphBuilder) -> None:
     g = builder
     source = g.node("StubConstantImage", value=0.5, **SIZE)

@@ -35,7 +35,10 @@ def test_custom_validation_literal(client: Client, builder: GraphBuilder, value:
             client.run(g)
         assert isinstance(info.value, ValueError)
         assert info.value.error["type"] == "prompt_outputs_failed_validation"
-        assert set(error_types(info.value, node.id)) == {"custom_validation_failed"}
+        errors = info.value.node_errors[node.id]["errors"]
+        assert {e["type"] for e in errors} == {"custom_validation_failed"}
+        message = f"Invalid type of input1: {type(value)}"
+        assert [e["details"] for e in errors] == [f"input1 - {message}", f"input2 - {message}"], "one per input (quirk 3)"
         assert save.id not in info.value.node_errors, "only nodes with their own errors are listed"
     else:
         result = client.run(g)

@@ -18,7 +18,7 @@ use comfy_graph::schema::Registry;
 use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::Arc;
 
 /// A node's stored result: the Python `(outputs, ui)` object, shared without the GIL.
@@ -49,11 +49,30 @@ pub struct Run {
     fingerprint: Py<PyAny>,
     resumable: FxHashSet<NodeIdx>,
     current: Option<NodeIdx>,
+    /// Python strings for node ids, class types and input names, made once per run.
+    strings: FxHashMap<String, Py<PyString>>,
+}
+
+fn pystr<'py>(strings: &mut FxHashMap<String, Py<PyString>>, py: Python<'py>, s: &str) -> Bound<'py, PyString> {
+    if let Some(p) = strings.get(s) {
+        return p.bind(py).clone();
+    }
+    let p = PyString::new(py, s);
+    strings.insert(s.to_owned(), p.clone().unbind());
+    p
 }
 
 impl Run {
     pub(crate) fn new(inner: Inner<Entry>, registry: Arc<Registry>, engine: Py<Engine>, fingerprint: Py<PyAny>) -> Run {
-        Run { inner: Some(inner), registry, engine, fingerprint, resumable: FxHashSet::default(), current: None }
+        Run {
+            inner: Some(inner),
+            registry,
+            engine,
+            fingerprint,
+            resumable: FxHashSet::default(),
+            current: None,
+            strings: FxHashMap::default(),
+        }
     }
 
     fn inner(&self) -> PyResult<&Inner<Entry>> {
@@ -77,41 +96,57 @@ impl Run {
         registry: &Registry,
         n: NodeIdx,
     ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyAny>)> {
-        let inner = self.inner_mut()?;
+        let Run { inner, strings, .. } = self;
+        let inner = inner.as_mut().ok_or_else(|| PyRuntimeError::new_err("the run is finished"))?;
+        // Pass 1: which linked sources have results (this pins cached ones for the run).
+        let count = inner.graph.node(n).inputs.len();
+        let mut available = Vec::with_capacity(count);
+        for k in 0..count {
+            let link = match inner.graph.node(n).inputs[k].1 {
+                GInput::Link { src, .. } => Some(src),
+                _ => None,
+            };
+            available.push(link.is_some_and(|src| inner.is_available(src)));
+        }
+        // Pass 2: the kwargs.
         let inputs = PyDict::new(py);
-        let mut missing: Vec<String> = Vec::new();
+        let mut missing: Vec<Bound<'py, PyString>> = Vec::new();
         let node = inner.graph.node(n);
         let schema = registry.get(node.class);
-        let node_inputs = node.inputs.clone();
-        for (name, input) in &node_inputs {
+        for (k, (name, input)) in node.inputs.iter().enumerate() {
             let spec = schema.input(name);
             let value = match input {
                 GInput::Const(_) if spec.is_none() => continue,
                 GInput::Const(v) => Some(PyList::new(py, [to_py(py, v)?])?.into_any()),
                 GInput::Link { src, slot } if spec.is_some_and(|s| s.raw_link) => {
-                    let link = (inner.graph.node(*src).id.as_str(), *slot).into_pyobject(py)?;
+                    let link = (pystr(strings, py, &inner.graph.node(*src).id), *slot).into_pyobject(py)?;
                     Some(PyList::new(py, [PyList::new(py, link.iter())?])?.into_any())
                 }
-                GInput::Link { src, slot } => {
-                    if inner.is_available(*src) {
-                        let entry = inner.value(*src).expect("available").bind(py);
-                        entry.get_item(0)?.get_item(*slot).ok()
-                    } else {
-                        None
-                    }
+                GInput::Link { src, slot } if available[k] => {
+                    let entry = inner.value(*src).expect("available").bind(py);
+                    entry.get_item(0)?.get_item(*slot).ok()
                 }
-                GInput::Dangling(_) => None,
+                _ => None,
             };
+            let key = pystr(strings, py, name);
             match value {
-                Some(v) => inputs.set_item(name, v)?,
+                Some(v) => inputs.set_item(key, v)?,
                 None => {
-                    inputs.set_item(name, PyList::new(py, [py.None()])?)?;
-                    missing.push(name.clone());
+                    inputs.set_item(&key, PyList::new(py, [py.None()])?)?;
+                    missing.push(key);
                 }
             }
         }
         let missing = if missing.is_empty() { py.None().into_bound(py) } else { PyTuple::new(py, missing)?.into_any() };
         Ok((inputs, missing))
+    }
+
+    /// The Python strings of a node's id and class type.
+    fn id_and_class<'py>(&mut self, py: Python<'py>, registry: &Registry, n: NodeIdx) -> PyResult<(Bound<'py, PyString>, Bound<'py, PyString>)> {
+        let Run { inner, strings, .. } = self;
+        let inner = inner.as_ref().ok_or_else(|| PyRuntimeError::new_err("the run is finished"))?;
+        let node = inner.graph.node(n);
+        Ok((pystr(strings, py, &node.id), pystr(strings, py, &registry.get(node.class).class_type)))
     }
 }
 
@@ -162,8 +197,8 @@ impl Run {
                     let (id, entry) = {
                         let mut me = slf.borrow_mut();
                         me.current = Some(n);
-                        let inner = me.inner()?;
-                        (inner.graph.node(n).id.clone(), inner.value(n).expect("pinned").clone_ref(py))
+                        let (id, _) = me.id_and_class(py, &registry, n)?;
+                        (id, me.inner()?.value(n).expect("pinned").clone_ref(py))
                     };
                     host.call_method1(&cache_hit, (id, entry))?;
                     slf.borrow_mut().inner_mut()?.complete_cached(&registry, n);
@@ -173,8 +208,7 @@ impl Run {
                         let mut me = slf.borrow_mut();
                         me.current = Some(n);
                         let resume = me.resumable.remove(&n);
-                        let node = me.inner()?.graph.node(n);
-                        let (id, class) = (node.id.clone(), registry.get(node.class).class_type.clone());
+                        let (id, class) = me.id_and_class(py, &registry, n)?;
                         let (inputs, missing) = if resume {
                             (py.None().into_bound(py), py.None().into_bound(py))
                         } else {
@@ -183,7 +217,7 @@ impl Run {
                         };
                         (id, class, resume, inputs, missing)
                     };
-                    let result = host.call_method1(&run_node, (id.as_str(), class_type.as_str(), inputs, missing, resume))?;
+                    let result = host.call_method1(&run_node, (&id, class_type, inputs, missing, resume))?;
                     let result = result.cast::<PyTuple>().map_err(|_| {
                         PyTypeError::new_err("run_node must return a tuple")
                     })?;
@@ -218,7 +252,7 @@ impl Run {
                                 fingerprint_of(py, &registry, &fp, node)
                             });
                             if let Err(e) = outcome {
-                                return Ok(Some(PyTuple::new(py, ["expand", id.as_str(), e.to_string().as_str()])?));
+                                return Ok(Some(PyTuple::new(py, ["expand", id.to_str()?, e.to_string().as_str()])?));
                             }
                             inner.unstage(&registry, n);
                             me.resumable.insert(n);
