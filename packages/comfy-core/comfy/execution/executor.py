@@ -440,7 +440,7 @@ class _PromptHost:
             "exception_message": f"{error}\n",
             "exception_type": full_type_name(type(error)),
             "traceback": traceback.format_tb(error.__traceback__),
-            "current_inputs": self.current_inputs,
+            "current_inputs": {k: [format_value(x) for x in v] for k, v in self.current_inputs.items()},
             "current_outputs": self.current_outputs,
         }
         if self.progress.nodes.get(node_id or "", {}).get("state") == "running":
@@ -459,6 +459,9 @@ class _PromptHost:
 
     # -- callbacks from Rust ----------------------------------------------------------------
 
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        return self.ex.loop
+
     def _fingerprint(self, node_id: str, class_type: str, constants: dict[str, Any]) -> str | None:
         info = self.ex.infos[class_type]
         inputs = {k: [v] for k, v in constants.items() if k in info.declared}
@@ -470,7 +473,7 @@ class _PromptHost:
         self._add_hidden(node_id, info, inputs)
         fn = getattr(info.cls, "IS_CHANGED", None) or getattr(info.cls, "fingerprint_inputs")
         try:
-            values = map_calls(fn, inputs, input_is_list=info.input_is_list, ctx=None, loop=self.ex.loop, check_interrupt=False, set_prefix=False)
+            values = map_calls(fn, inputs, input_is_list=info.input_is_list, ctx=None, loop=self._loop, check_interrupt=False, set_prefix=False)
             values = [run_sync(v, self.ex.loop) if isinstance(v, asyncio.Task) else v for v in values]
         except Exception:
             return None  # ComfyUI: an IS_CHANGED that raises means "always changed"
@@ -544,12 +547,13 @@ class _PromptHost:
                 for name, value in opaque.items():
                     if name in inputs:
                         inputs[name] = [value]
-            self._add_hidden(node_id, info, inputs)
-            self.current_inputs = {k: [format_value(x) for x in v] for k, v in inputs.items()}
+            if info.hidden:
+                self._add_hidden(node_id, info, inputs)
+            self.current_inputs = inputs  # formatted only if the node fails
             obj = self.ex.instance(node_id, class_type, self.instances)
             ctx = NodeContext(self.pctx, node_id, 0)
             if info.has_lazy_check:
-                wanted = map_calls(obj.check_lazy_status, inputs, input_is_list=info.input_is_list, ctx=ctx, loop=self.ex.loop)
+                wanted = map_calls(obj.check_lazy_status, inputs, input_is_list=info.input_is_list, ctx=ctx, loop=self._loop)
                 wanted = [run_sync(w, self.ex.loop) if isinstance(w, asyncio.Task) else w for w in wanted]
                 names: list[str] = []
                 for w in wanted:
@@ -563,7 +567,7 @@ class _PromptHost:
                 inputs,
                 input_is_list=info.input_is_list,
                 ctx=ctx,
-                loop=self.ex.loop,
+                loop=self._loop,
                 on_block=lambda b: self._blocked(b, node_id, class_type),
             )
             tasks = [r for r in returns if isinstance(r, asyncio.Task)]

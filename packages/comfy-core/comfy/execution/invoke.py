@@ -19,6 +19,7 @@ from comfy.model_management import throw_exception_if_processing_interrupted
 from comfy_execution.graph_utils import ExecutionBlocker, GraphBuilder
 
 Inputs = dict[str, list[Any]]
+LoopSource = asyncio.AbstractEventLoop | Callable[[], asyncio.AbstractEventLoop] | None
 
 
 def iter_calls(inputs: Inputs, input_is_list: bool) -> list[dict[str, Any]]:
@@ -50,35 +51,57 @@ def map_calls(
     *,
     input_is_list: bool,
     ctx: NodeContext | None,
-    loop: asyncio.AbstractEventLoop | None,
+    loop: LoopSource,
     on_block: Callable[[ExecutionBlocker], Any] | None = None,
     check_interrupt: bool = True,
     set_prefix: bool = True,
 ) -> list[Any]:
     """Calls `fn` per list item. A coroutine result is started as a task on `loop` and given one
     loop turn; it stays a `Task` in the result list when it has not finished."""
+    if not input_is_list:
+        # The common case: one item per input and no blocker, so exactly one plain call.
+        kwargs: dict[str, Any] | None = {}
+        for k, v in inputs.items():
+            if len(v) != 1 or isinstance(v[0], ExecutionBlocker):
+                kwargs = None
+                break
+            kwargs[k] = v[0]  # type: ignore[index]
+        if kwargs is not None:
+            return [_call(fn, kwargs, 0, ctx, loop, check_interrupt, set_prefix)]
     results: list[Any] = []
     for index, kwargs in enumerate(iter_calls(inputs, input_is_list)):
         blocker = first_blocker(kwargs, input_is_list)
         if blocker is not None:
             results.append(on_block(blocker) if on_block is not None else blocker)
             continue
-        if check_interrupt:
-            throw_exception_if_processing_interrupted()
-        token = None
-        if ctx is not None:
-            token = enter_node_context(NodeContext(ctx.prompt, ctx.node_id, index))
-            if set_prefix:
-                GraphBuilder.set_default_prefix(ctx.node_id, index, 0)
-        try:
-            r = fn(**kwargs)
-            if inspect.isawaitable(r):
-                r = start_task(r, loop)
-        finally:
-            if token is not None:
-                leave_node_context(token)
-        results.append(r)
+        results.append(_call(fn, kwargs, index, ctx, loop, check_interrupt, set_prefix))
     return results
+
+
+def _call(
+    fn: Callable[..., Any],
+    kwargs: dict[str, Any],
+    index: int,
+    ctx: NodeContext | None,
+    loop: LoopSource,
+    check_interrupt: bool,
+    set_prefix: bool,
+) -> Any:
+    if check_interrupt:
+        throw_exception_if_processing_interrupted()
+    token = None
+    if ctx is not None:
+        token = enter_node_context(ctx if index == ctx.list_index else NodeContext(ctx.prompt, ctx.node_id, index))
+        if set_prefix:
+            GraphBuilder.set_default_prefix(ctx.node_id, index, 0)
+    try:
+        r = fn(**kwargs)
+        if type(r) is not tuple and type(r) is not dict and inspect.isawaitable(r):
+            r = start_task(r, loop() if callable(loop) else loop)
+    finally:
+        if token is not None:
+            leave_node_context(token)
+    return r
 
 
 def start_task(awaitable: Any, loop: asyncio.AbstractEventLoop | None) -> Any:
@@ -108,6 +131,14 @@ def convert_returns(returns: list[Any], num_outputs: int, output_is_list: tuple[
     """`(output_data, ui, has_subgraph)` from the per-call returns.
 
     With expansion, `output_data` is a list of `(graph or None, result)` pairs, one per call."""
+    if len(returns) == 1 and not any(output_is_list):
+        # The common case: one call returning a tuple, or a dict with `result`/`ui` and no `expand`.
+        r = returns[0]
+        if type(r) is tuple:
+            return [[x] for x in r], {}, False
+        if type(r) is dict and r.get("expand") is None and type(r.get("result", ())) is tuple:
+            ui = r.get("ui")
+            return ([[x] for x in r["result"]] if "result" in r else []), ({k: list(v) if v else [] for k, v in ui.items()} if ui else {}), False
     results: list[Any] = []
     uis: list[dict[str, Any]] = []
     subgraph_results: list[tuple[Any, Any]] = []
