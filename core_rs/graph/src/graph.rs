@@ -165,11 +165,56 @@ impl Graph {
         self.nodes.is_empty()
     }
 
+    /// The id the UI shows for `n`: its display id, followed through ephemeral nodes (a clone
+    /// of a clone shows as the node the user placed, like ComfyUI's `get_display_node_id`).
+    pub fn display_id(&self, n: NodeIdx) -> &str {
+        let mut id = self.nodes[n as usize].display_id.as_str();
+        for _ in 0..self.nodes.len() {
+            match self.idx(id).map(|i| &self.nodes[i as usize]) {
+                Some(node) if node.parent.is_some() && node.display_id != node.id => id = &node.display_id,
+                _ => break,
+            }
+        }
+        id
+    }
+
     /// The original (non-ephemeral) node an ephemeral node descends from.
     pub fn real_node(&self, mut n: NodeIdx) -> NodeIdx {
         while let Some(p) = self.nodes[n as usize].parent {
             n = p;
         }
         n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::NodeSchema;
+    use serde_json::json;
+
+    fn node(id: &str, display: Option<&str>) -> PromptNode {
+        PromptNode {
+            id: id.into(),
+            class_type: Some("N".into()),
+            inputs: vec![],
+            override_display_id: display.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn display_ids_follow_clones_back_to_a_placed_node() {
+        let mut reg = Registry::new();
+        reg.insert(NodeSchema::from_value(&json!({"class_type": "N"})).unwrap());
+        let prompt = Prompt::from_value(json!({"5": {"class_type": "N", "inputs": {}}})).unwrap();
+        let mut g = Graph::from_prompt(&reg, prompt);
+        let first = g.add_ephemeral(&reg, 0, vec![node("5.0.0.1", Some("5")), node("5.0.0.2", None)]).unwrap();
+        let second = g.add_ephemeral(&reg, first[0], vec![node("5.0.0.1.0.0.1", Some("5.0.0.1"))]).unwrap();
+        assert_eq!(g.display_id(first[0]), "5");
+        assert_eq!(g.display_id(first[1]), "5", "no override: the expanding node");
+        assert_eq!(g.display_id(second[0]), "5", "a clone of a clone shows as the placed node");
+        assert_eq!(g.real_node(second[0]), 0);
+        let dup = g.add_ephemeral(&reg, 0, vec![node("5", None)]);
+        assert_eq!(dup, Err(ExpandError::Duplicate("5".into())));
     }
 }

@@ -302,7 +302,7 @@ impl Run {
         let g = &self.inner()?.graph;
         let node = g.node(n);
         Ok((
-            node.display_id.clone(),
+            g.display_id(n).to_string(),
             node.parent.map(|p| g.node(p).id.clone()),
             g.node(g.real_node(n)).id.clone(),
         ))

@@ -25,13 +25,17 @@ class PromptContext:
     extra_data: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
 class NodeContext:
-    """One call of one node (`list_index` counts the calls of a list-mapped node)."""
+    """One call of one node (`list_index` counts the calls of a list-mapped node).
 
-    prompt: PromptContext
-    node_id: str
-    list_index: int = 0
+    A plain slotted class: one is made per node call, so it must be cheap."""
+
+    __slots__ = ("prompt", "node_id", "list_index")
+
+    def __init__(self, prompt: PromptContext, node_id: str, list_index: int = 0) -> None:
+        self.prompt = prompt
+        self.node_id = node_id
+        self.list_index = list_index
 
     @property
     def prompt_id(self) -> str:
@@ -40,6 +44,9 @@ class NodeContext:
     @property
     def run(self) -> Run | None:
         return self.prompt.run
+
+    def __repr__(self) -> str:
+        return f"NodeContext({self.prompt.prompt_id!r}, {self.node_id!r}, {self.list_index})"
 
 
 _current_node: contextvars.ContextVar[NodeContext | None] = contextvars.ContextVar("comfy_current_node", default=None)

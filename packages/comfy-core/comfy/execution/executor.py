@@ -318,14 +318,13 @@ class _PromptHost:
         self._observe = None
         if observers is not None and observers.hook.comfy_on_event.get_hookimpls():
             self._observe = observers.hook.comfy_on_event
+        # Whether anyone receives per-node events (a handler with a client id, or a plugin).
+        self._sends = (self.handler is not None and self.client_id is not None) or self._observe is not None
         self.progress = ProgressRegistry(prompt_id, self._emit_node if self._sends else None, self._meta)
         self.pctx = PromptContext(prompt_id, self.progress, None, extra)
 
     # -- events ---------------------------------------------------------------------------
 
-    @property
-    def _sends(self) -> bool:
-        return (self.handler is not None and self.client_id is not None) or self._observe is not None
 
     def _emit(self, event: Any, data: Any, broadcast: bool = False) -> None:
         if self.handler is not None and (broadcast or self.client_id is not None):
@@ -339,14 +338,9 @@ class _PromptHost:
     def _meta(self, node_id: str) -> tuple[str, str | None, str]:
         if self.run is not None:
             try:
-                display, parent, real = self.run.node_meta(node_id)
+                return self.run.node_meta(node_id)
             except KeyError:
-                return node_id, None, node_id
-            if display != node_id and display in self.dynprompt.ephemeral_display:
-                # A clone of a clone names another ephemeral node as its display node; ComfyUI
-                # follows the chain to a node the user placed (`get_display_node_id`).
-                display = self.dynprompt.get_display_node_id(display)
-            return display, parent, real
+                pass
         return node_id, None, node_id
 
     # -- the prompt -------------------------------------------------------------------------
