@@ -313,7 +313,7 @@ impl<V: Clone> Run<V> {
             match input {
                 Some(GInput::Link { src, .. }) => self.add_strong_link(registry, src, n),
                 Some(GInput::Const(_)) => {}
-                _ => return Err(NodeInputError { node: self.graph.node(n).id.clone(), input: name.clone() }),
+                _ => return Err(NodeInputError { node: self.graph.node(n).id.to_string(), input: name.clone() }),
             }
         }
         Ok(())
@@ -341,11 +341,11 @@ impl<V: Clone> Run<V> {
         fingerprint: &mut dyn FnMut(&GNode) -> Option<String>,
     ) -> Result<Vec<NodeIdx>, ExpandError> {
         for id in result_links {
-            if self.graph.idx(id).is_none() && !nodes.iter().any(|n| &n.id == id) {
+            if self.graph.idx(id).is_none() && !nodes.iter().any(|n| n.id == id) {
                 return Err(ExpandError::MissingNode {
                     node: self.graph.node(parent).id.clone(),
                     input: "result".into(),
-                    target: id.clone(),
+                    target: id.as_str().into(),
                 });
             }
         }

@@ -89,7 +89,7 @@ impl Ev {
 }
 
 fn id_of(run: &Run<String>, n: NodeIdx) -> String {
-    run.graph.node(n).id.clone()
+    run.graph.node(n).id.to_string()
 }
 
 fn idx(run: &Run<String>, id: &str) -> NodeIdx {
@@ -675,7 +675,7 @@ fn parked_nodes_make_the_run_wait() {
 // ---------------------------------------------------------------------------------------------
 
 fn pnode(id: &str, v: Value) -> PromptNode {
-    PromptNode::from_value(id.to_string(), v)
+    PromptNode::from_value(id.into(), v)
 }
 
 fn expand_prompt() -> Value {
@@ -898,11 +898,12 @@ fn a_static_cycle_in_an_unvalidated_graph_is_reported() {
 // ---------------------------------------------------------------------------------------------
 
 fn pn(id: String, class: &str, inputs: Vec<(String, Input)>) -> PromptNode {
-    PromptNode { id, class_type: Some(class.to_string()), inputs, override_display_id: None }
+    let inputs = inputs.into_iter().map(|(k, v)| (k.into(), v)).collect();
+    PromptNode { id: id.into(), class_type: Some(class.into()), inputs, override_display_id: None }
 }
 
 fn link(id: impl Into<String>) -> Input {
-    Input::Link { node: id.into(), slot: 0 }
+    Input::Link { node: id.into().into(), slot: 0 }
 }
 
 fn build(nodes: Vec<PromptNode>) -> Prompt {

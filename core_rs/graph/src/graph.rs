@@ -1,7 +1,7 @@
 //! The live graph of one execution: the prompt's nodes plus the ephemeral nodes that node
 //! expansion adds while it runs (ComfyUI's `DynamicPrompt`).
 
-use crate::prompt::{Input, Prompt, PromptNode};
+use crate::prompt::{Input, Name, Prompt, PromptNode};
 use crate::schema::{ClassId, Registry};
 use rustc_hash::FxHashMap;
 use serde_json::Value;
@@ -20,13 +20,13 @@ pub enum GInput {
 
 #[derive(Clone, Debug)]
 pub struct GNode {
-    pub id: String,
+    pub id: Name,
     pub class: ClassId,
-    pub inputs: Vec<(String, GInput)>,
+    pub inputs: Vec<(Name, GInput)>,
     /// The node whose expansion created this one.
     pub parent: Option<NodeIdx>,
     /// The id under which the UI shows this node.
-    pub display_id: String,
+    pub display_id: Name,
 }
 
 impl GNode {
@@ -38,9 +38,9 @@ impl GNode {
 /// Why an expansion could not be added.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExpandError {
-    Duplicate(String),
-    UnknownClass { node: String, class_type: Option<String> },
-    MissingNode { node: String, input: String, target: String },
+    Duplicate(Name),
+    UnknownClass { node: Name, class_type: Option<Name> },
+    MissingNode { node: Name, input: Name, target: Name },
 }
 
 impl std::fmt::Display for ExpandError {
@@ -66,7 +66,7 @@ impl std::fmt::Display for ExpandError {
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
     pub nodes: Vec<GNode>,
-    index: FxHashMap<String, NodeIdx>,
+    index: FxHashMap<Name, NodeIdx>,
 }
 
 impl Graph {
@@ -198,7 +198,7 @@ mod tests {
             id: id.into(),
             class_type: Some("N".into()),
             inputs: vec![],
-            override_display_id: display.map(str::to_string),
+            override_display_id: display.map(Into::into),
         }
     }
 

@@ -158,7 +158,7 @@ fn node_key(
         h.update(graph.node(p).id.as_bytes());
         h.update(b"\0");
     }
-    let mut inputs: Vec<&(String, GInput)> = node.inputs.iter().collect();
+    let mut inputs: Vec<&(crate::prompt::Name, GInput)> = node.inputs.iter().collect();
     inputs.sort_by(|a, b| a.0.cmp(&b.0));
     for (name, input) in inputs {
         h.update(&(name.len() as u64).to_le_bytes());

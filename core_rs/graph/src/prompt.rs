@@ -8,14 +8,17 @@ use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 
 /// Node id → node, in the prompt's key order.
-pub type NodeMap = IndexMap<String, PromptNode, FxBuildHasher>;
+pub type NodeMap = IndexMap<Name, PromptNode, FxBuildHasher>;
+
+/// Node ids, class types and input names: short strings stored inline (no allocation up to 24 bytes).
+pub type Name = compact_str::CompactString;
 use serde_json::Value;
 
 /// One input value of a node.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Input {
     /// `[node_id, slot]`.
-    Link { node: String, slot: usize },
+    Link { node: Name, slot: usize },
     /// A list that is not a well-formed link (ComfyUI's `bad_linked_input`).
     BadList(Value),
     /// Any other value, with `{"__value__": v}` already unwrapped.
@@ -27,7 +30,7 @@ impl Input {
     pub fn from_value(v: Value) -> Input {
         match v {
             Value::Array(ref items) if items.len() == 2 => match (&items[0], link_slot(&items[1])) {
-                (Value::String(id), Some(slot)) => Input::Link { node: id.clone(), slot },
+                (Value::String(id), Some(slot)) => Input::Link { node: Name::from(id.as_str()), slot },
                 _ => Input::BadList(v),
             },
             Value::Array(_) => Input::BadList(v),
@@ -41,7 +44,7 @@ impl Input {
     /// The JSON form ComfyUI would show for this input (links as `[id, slot]`).
     pub fn to_value(&self) -> Value {
         match self {
-            Input::Link { node, slot } => Value::Array(vec![Value::String(node.clone()), Value::from(*slot)]),
+            Input::Link { node, slot } => Value::Array(vec![Value::String(node.to_string()), Value::from(*slot)]),
             Input::BadList(v) | Input::Const(v) => v.clone(),
         }
     }
@@ -67,12 +70,12 @@ pub fn link_slot(v: &Value) -> Option<usize> {
 /// One node of a prompt.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PromptNode {
-    pub id: String,
+    pub id: Name,
     /// `None` when the node has no string `class_type` (an `invalid_prompt` error).
-    pub class_type: Option<String>,
-    pub inputs: Vec<(String, Input)>,
+    pub class_type: Option<Name>,
+    pub inputs: Vec<(Name, Input)>,
     /// `override_display_id`, only meaningful for nodes added by expansion.
-    pub override_display_id: Option<String>,
+    pub override_display_id: Option<Name>,
 }
 
 impl PromptNode {
@@ -103,6 +106,7 @@ impl Prompt {
         };
         let mut nodes = NodeMap::with_capacity_and_hasher(map.len(), FxBuildHasher);
         for (id, node) in map {
+            let id = Name::from(id);
             nodes.insert(id.clone(), PromptNode::from_value(id, node));
         }
         Ok(Prompt { nodes })
@@ -114,22 +118,22 @@ impl Prompt {
 }
 
 impl PromptNode {
-    pub fn from_value(id: String, node: Value) -> PromptNode {
+    pub fn from_value(id: Name, node: Value) -> PromptNode {
         let mut class_type = None;
         let mut inputs = Vec::new();
         let mut override_display_id = None;
         if let Value::Object(mut obj) = node {
             match obj.swap_remove("class_type") {
-                Some(Value::String(c)) => class_type = Some(c),
+                Some(Value::String(c)) => class_type = Some(Name::from(c)),
                 // ComfyUI looks a non-string class_type up as it is: "node 5 does not exist".
-                Some(v) if !v.is_null() => class_type = Some(crate::pyfmt::str(&v)),
+                Some(v) if !v.is_null() => class_type = Some(Name::from(crate::pyfmt::str(&v))),
                 _ => {}
             }
             if let Some(Value::Object(ins)) = obj.swap_remove("inputs") {
-                inputs = ins.into_iter().map(|(k, v)| (k, Input::from_value(v))).collect();
+                inputs = ins.into_iter().map(|(k, v)| (Name::from(k), Input::from_value(v))).collect();
             }
             if let Some(Value::String(d)) = obj.swap_remove("override_display_id") {
-                override_display_id = Some(d);
+                override_display_id = Some(Name::from(d));
             }
         }
         PromptNode { id, class_type, inputs, override_display_id }

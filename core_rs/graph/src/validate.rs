@@ -12,7 +12,7 @@
 
 use crate::prompt::{Input, Prompt};
 use crate::pyfmt;
-use crate::schema::{Category, NodeSchema, Registry, TypeSpec};
+use crate::schema::{Category, ClassId, NodeSchema, Registry, TypeSpec};
 use crate::types::compatible;
 use serde_json::{json, Map, Value};
 
@@ -70,7 +70,10 @@ enum State {
 
 struct Frame {
     node: usize,
-    deps: Vec<(usize, usize)>, // (source node, input index in the node's inputs)
+    /// This node's `(source node, input index)` pairs are `deps[deps_start..deps_end]` of the
+    /// shared buffer (frames are a stack, so their slices are too).
+    deps_start: usize,
+    deps_end: usize,
     next: usize,
     cycle: bool,
 }
@@ -83,6 +86,7 @@ pub fn validate(
     custom: &mut dyn FnMut(&CustomRequest) -> CustomOutcome,
 ) -> Validation {
     // 1. Every node needs a known class.
+    let mut classes: Vec<ClassId> = Vec::with_capacity(prompt.nodes.len());
     for (id, node) in &prompt.nodes {
         match &node.class_type {
             None => {
@@ -101,18 +105,16 @@ pub fn validate(
                     json!({}),
                 ))
             }
-            _ => {}
+            Some(c) => classes.push(registry.id(c).expect("checked")),
         }
     }
-    let schema_of = |prompt: &Prompt, i: usize| -> &NodeSchema {
-        let class = prompt.nodes[i].class_type.as_deref().expect("checked above");
-        registry.by_name(class).expect("checked above")
-    };
+    let classes = &classes;
+    let schema_of = |_: &Prompt, i: usize| -> &NodeSchema { registry.get(classes[i]) };
 
     // 2. Output nodes, optionally restricted to the targets.
     let outputs: Vec<usize> = (0..prompt.nodes.len())
         .filter(|&i| schema_of(prompt, i).output_node)
-        .filter(|&i| targets.is_none_or(|t| t.iter().any(|x| x == &prompt.nodes[i].id)))
+        .filter(|&i| targets.is_none_or(|t| t.iter().any(|x| *x == prompt.nodes[i].id)))
         .collect();
     if outputs.is_empty() {
         return Validation::fail(error("prompt_no_outputs", "Prompt has no outputs", "", json!({})));
@@ -125,16 +127,18 @@ pub fn validate(
     let mut errors: Vec<Vec<Value>> = vec![Vec::new(); n];
     let mut order: Vec<usize> = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
+    let mut deps: Vec<(usize, usize)> = Vec::new();
     for &o in &outputs {
         if state[o] != State::Unvisited {
             continue;
         }
-        let deps = first_visit(registry, prompt, o, &mut errors[o]);
+        let start = deps.len();
+        first_visit(registry, classes, prompt, o, &mut errors[o], &mut deps);
         state[o] = State::OnStack;
-        stack.push(Frame { node: o, deps, next: 0, cycle: false });
+        stack.push(Frame { node: o, deps_start: start, deps_end: deps.len(), next: start, cycle: false });
         while let Some(top) = stack.last_mut() {
-            if top.next < top.deps.len() {
-                let (dep, input_i) = top.deps[top.next];
+            if top.next < top.deps_end {
+                let (dep, input_i) = deps[top.next];
                 top.next += 1;
                 match state[dep] {
                     State::Done => {}
@@ -151,9 +155,10 @@ pub fn validate(
                         ));
                     }
                     State::Unvisited => {
-                        let deps = first_visit(registry, prompt, dep, &mut errors[dep]);
+                        let start = deps.len();
+                        first_visit(registry, classes, prompt, dep, &mut errors[dep], &mut deps);
                         state[dep] = State::OnStack;
-                        stack.push(Frame { node: dep, deps, next: 0, cycle: false });
+                        stack.push(Frame { node: dep, deps_start: start, deps_end: deps.len(), next: start, cycle: false });
                     }
                 }
                 continue;
@@ -161,14 +166,14 @@ pub fn validate(
             let frame = stack.pop().expect("non-empty");
             let node = frame.node;
             let parent = stack.last().map(|p| {
-                let input_i = p.deps[p.next - 1].1;
+                let input_i = deps[p.next - 1].1;
                 (p.node, input_i)
             });
             let schema = schema_of(prompt, node);
             if let Some(cv) = &schema.validate {
                 if !cv.params.is_empty() || cv.kwargs {
                     let outcome = {
-                        let req = custom_request(registry, prompt, node, schema);
+                        let req = custom_request(registry, classes, prompt, node, schema);
                         custom(&req)
                     };
                     match outcome {
@@ -179,7 +184,8 @@ pub fn validate(
                     }
                 }
             }
-            let deps_valid = frame.deps.iter().all(|&(d, _)| state[d] == State::Done && valid[d]);
+            let deps_valid = deps[frame.deps_start..frame.deps_end].iter().all(|&(d, _)| state[d] == State::Done && valid[d]);
+            deps.truncate(frame.deps_start);
             valid[node] = errors[node].is_empty() && deps_valid && !frame.cycle;
             state[node] = State::Done;
             order.push(node);
@@ -191,7 +197,7 @@ pub fn validate(
     let mut failed = Vec::new();
     for &o in &outputs {
         if valid[o] {
-            good_outputs.push(prompt.nodes[o].id.clone());
+            good_outputs.push(prompt.nodes[o].id.to_string());
         } else {
             failed.push(o);
         }
@@ -200,7 +206,7 @@ pub fn validate(
     for &o in &failed {
         for a in ancestors(prompt, o) {
             if !errors[a].is_empty() {
-                dependents[a].push(prompt.nodes[o].id.clone());
+                dependents[a].push(prompt.nodes[o].id.to_string());
             }
         }
     }
@@ -209,7 +215,7 @@ pub fn validate(
         if !errors[i].is_empty() && !dependents[i].is_empty() {
             let node = &prompt.nodes[i];
             node_errors.insert(
-                node.id.clone(),
+                node.id.to_string(),
                 json!({
                     "errors": errors[i],
                     "dependent_outputs": dependents[i],
@@ -247,10 +253,16 @@ pub fn validate(
     Validation { valid: true, error: None, good_outputs, node_errors }
 }
 
-/// Checks a node's own inputs, coerces its constants, and returns its linked sources.
-fn first_visit(registry: &Registry, prompt: &mut Prompt, i: usize, errors: &mut Vec<Value>) -> Vec<(usize, usize)> {
-    let schema = registry.by_name(prompt.nodes[i].class_type.as_deref().expect("checked")).expect("checked");
-    let mut deps = Vec::new();
+/// Checks a node's own inputs, coerces its constants, and appends its linked sources to `deps`.
+fn first_visit(
+    registry: &Registry,
+    classes: &[ClassId],
+    prompt: &mut Prompt,
+    i: usize,
+    errors: &mut Vec<Value>,
+    deps: &mut Vec<(usize, usize)>,
+) {
+    let schema = registry.get(classes[i]);
     // Declared inputs, in declaration order.
     for spec in schema.inputs.iter().filter(|s| s.category != Category::Hidden) {
         let Some(input_i) = prompt.nodes[i].inputs.iter().position(|(n, _)| *n == spec.name) else {
@@ -265,7 +277,7 @@ fn first_visit(registry: &Registry, prompt: &mut Prompt, i: usize, errors: &mut 
             }
             continue;
         };
-        let coerced = check_input(registry, prompt, schema, spec, i, input_i, errors, &mut deps);
+        let coerced = check_input(registry, classes, prompt, schema, spec, i, input_i, errors, deps);
         if let Some(c) = coerced {
             prompt.nodes[i].inputs[input_i].1 = Input::Const(c);
         }
@@ -277,7 +289,7 @@ fn first_visit(registry: &Registry, prompt: &mut Prompt, i: usize, errors: &mut 
             continue;
         }
         if let Input::Link { node: src, slot } = input {
-            match link_source(registry, prompt, src, *slot) {
+            match link_source(registry, classes, prompt, src, *slot) {
                 Ok((src_i, _)) => deps.push((src_i, input_i)),
                 Err((ty, msg)) => {
                     let link = input.to_value();
@@ -286,13 +298,13 @@ fn first_visit(registry: &Registry, prompt: &mut Prompt, i: usize, errors: &mut 
             }
         }
     }
-    deps
 }
 
 /// Checks one declared input; returns its coerced constant when coercion changed it.
 #[allow(clippy::too_many_arguments)]
 fn check_input(
     registry: &Registry,
+    classes: &[ClassId],
     prompt: &Prompt,
     schema: &NodeSchema,
     spec: &crate::schema::InputSpec,
@@ -313,7 +325,7 @@ fn check_input(
             None
         }
         Input::Link { node: src, slot } => {
-            match link_source(registry, prompt, src, *slot) {
+            match link_source(registry, classes, prompt, src, *slot) {
                 Err((ty, msg)) => {
                     let link = prompt.nodes[i].inputs[input_i].1.to_value();
                     errors.push(inner_exception(name, &spec.config, &link, &ty, &msg));
@@ -382,14 +394,15 @@ fn check_input(
 
 fn link_source<'r>(
     registry: &'r Registry,
+    classes: &[ClassId],
     prompt: &Prompt,
     src: &str,
     slot: usize,
 ) -> Result<(usize, &'r TypeSpec), (String, String)> {
-    let Some((src_i, _, node)) = prompt.nodes.get_full(src) else {
+    let Some(src_i) = prompt.nodes.get_index_of(src) else {
         return Err(("KeyError".into(), pyfmt::str_repr(src)));
     };
-    let schema = registry.by_name(node.class_type.as_deref().expect("checked")).expect("checked");
+    let schema = registry.get(classes[src_i]);
     match schema.return_types.get(slot) {
         Some(t) => Ok((src_i, t)),
         None => Err(("IndexError".into(), "tuple index out of range".into())),
@@ -434,7 +447,13 @@ fn exception_error(prompt: &Prompt, registry: &Registry, ex: ExceptionInfo, pare
     }
 }
 
-fn custom_request<'a>(registry: &'a Registry, prompt: &'a Prompt, i: usize, schema: &'a NodeSchema) -> CustomRequest<'a> {
+fn custom_request<'a>(
+    registry: &'a Registry,
+    classes: &[ClassId],
+    prompt: &'a Prompt,
+    i: usize,
+    schema: &'a NodeSchema,
+) -> CustomRequest<'a> {
     let node = &prompt.nodes[i];
     let mut constants = Vec::new();
     let mut linked = Vec::new();
@@ -442,7 +461,7 @@ fn custom_request<'a>(registry: &'a Registry, prompt: &'a Prompt, i: usize, sche
         match node.input(&spec.name) {
             Some(Input::Const(v)) => constants.push((spec.name.as_str(), v)),
             Some(Input::Link { node: src, slot }) => {
-                if let Ok((_, t)) = link_source(registry, prompt, src, *slot) {
+                if let Ok((_, t)) = link_source(registry, classes, prompt, src, *slot) {
                     linked.push((spec.name.as_str(), t));
                 }
             }
@@ -454,8 +473,8 @@ fn custom_request<'a>(registry: &'a Registry, prompt: &'a Prompt, i: usize, sche
 
 fn cycle_path(stack: &[Frame], dep: usize, prompt: &Prompt) -> Vec<String> {
     let start = stack.iter().position(|f| f.node == dep).unwrap_or(0);
-    let mut path: Vec<String> = stack[start..].iter().map(|f| prompt.nodes[f.node].id.clone()).collect();
-    path.push(prompt.nodes[dep].id.clone());
+    let mut path: Vec<String> = stack[start..].iter().map(|f| prompt.nodes[f.node].id.to_string()).collect();
+    path.push(prompt.nodes[dep].id.to_string());
     path
 }
 

@@ -892,12 +892,12 @@ fn static_cycles_are_dependency_cycle_errors() {
 /// "n-1".
 fn chain(n: usize, root_value: f64, close_cycle: bool) -> Prompt {
     let node = |id: String, class: &str, inputs: Vec<(String, Input)>| PromptNode {
-        id,
-        class_type: Some(class.to_string()),
-        inputs,
+        id: id.into(),
+        class_type: Some(class.into()),
+        inputs: inputs.into_iter().map(|(k, v)| (k.into(), v)).collect(),
         override_display_id: None,
     };
-    let link = |i: usize| Input::Link { node: i.to_string(), slot: 0 };
+    let link = |i: usize| Input::Link { node: i.to_string().into(), slot: 0 };
     let mut p = Prompt::default();
     p.nodes.insert("out".into(), node("out".into(), "Sink", vec![("x".into(), link(n - 1))]));
     let root = if close_cycle {
@@ -907,7 +907,7 @@ fn chain(n: usize, root_value: f64, close_cycle: bool) -> Prompt {
     };
     p.nodes.insert("0".into(), root);
     for i in 1..n {
-        p.nodes.insert(i.to_string(), node(i.to_string(), "PassF", vec![("v".into(), link(i - 1))]));
+        p.nodes.insert(i.to_string().into(), node(i.to_string(), "PassF", vec![("v".into(), link(i - 1))]));
     }
     p
 }

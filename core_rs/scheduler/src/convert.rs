@@ -1,6 +1,6 @@
 //! Conversions between Python objects and JSON values.
 
-use comfy_graph::prompt::{Input, Prompt, PromptNode};
+use comfy_graph::prompt::{Input, Name, Prompt, PromptNode};
 use comfy_graph::Value;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -134,7 +134,7 @@ pub fn prompt_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Prompt> {
     Ok(Prompt { nodes })
 }
 
-pub fn node_from_py<'py>(id: String, node: &Bound<'py, PyAny>) -> PyResult<PromptNode> {
+pub fn node_from_py<'py>(id: Name, node: &Bound<'py, PyAny>) -> PyResult<PromptNode> {
     let py = node.py();
     let mut out = PromptNode { id, class_type: None, inputs: Vec::new(), override_display_id: None };
     let get = |key: &Bound<'py, PyString>| -> PyResult<Option<Bound<'py, PyAny>>> {
@@ -148,15 +148,15 @@ pub fn node_from_py<'py>(id: String, node: &Bound<'py, PyAny>) -> PyResult<Promp
     };
     if let Some(c) = get(pyo3::intern!(py, "class_type"))? {
         if let Ok(s) = c.cast::<PyString>() {
-            out.class_type = Some(s.to_str()?.to_owned());
+            out.class_type = Some(Name::from(s.to_str()?));
         } else if !c.is_none() {
             // ComfyUI looks a non-string class_type up as it is: "node 5 does not exist".
-            out.class_type = Some(c.str()?.to_str()?.to_owned());
+            out.class_type = Some(Name::from(c.str()?.to_str()?));
         }
     }
     if let Some(d) = get(pyo3::intern!(py, "override_display_id"))? {
         if let Ok(s) = d.cast::<PyString>() {
-            out.override_display_id = Some(s.to_str()?.to_owned());
+            out.override_display_id = Some(Name::from(s.to_str()?));
         }
     }
     if let Some(inputs) = get(pyo3::intern!(py, "inputs"))? {
@@ -175,10 +175,10 @@ pub fn node_from_py<'py>(id: String, node: &Bound<'py, PyAny>) -> PyResult<Promp
     Ok(out)
 }
 
-fn key_string(k: &Bound<'_, PyAny>) -> PyResult<String> {
+fn key_string(k: &Bound<'_, PyAny>) -> PyResult<Name> {
     match k.cast::<PyString>() {
-        Ok(s) => Ok(s.to_str()?.to_owned()),
-        Err(_) => Ok(k.str()?.to_str()?.to_owned()),
+        Ok(s) => Ok(Name::from(s.to_str()?)),
+        Err(_) => Ok(Name::from(k.str()?.to_str()?)),
     }
 }
 
@@ -197,7 +197,7 @@ fn input_from_py(v: &Bound<'_, PyAny>) -> PyResult<Input> {
     if let Some((Ok(first), Ok(second))) = items {
         if let (Ok(id), true) = (first.cast::<PyString>(), second.is_instance_of::<PyInt>() && !second.is_instance_of::<PyBool>()) {
             if let Ok(slot) = second.extract::<usize>() {
-                return Ok(Input::Link { node: id.to_str()?.to_owned(), slot });
+                return Ok(Input::Link { node: Name::from(id.to_str()?), slot });
             }
         }
     }

@@ -32,7 +32,7 @@ pub(crate) fn fingerprint_of(py: Python<'_>, registry: &Registry, cb: &Py<PyAny>
             GInput::Const(v) => to_py(py, v).ok()?,
             _ => py.None().into_bound(py),
         };
-        consts.set_item(name, v).ok()?;
+        consts.set_item(name.as_str(), v).ok()?;
     }
     match cb.bind(py).call1((node.id.as_str(), class_type.as_str(), consts)) {
         Ok(r) if r.is_none() => None,
@@ -151,7 +151,7 @@ impl Run {
 }
 
 fn node_id(slf: &Bound<'_, Run>, n: NodeIdx) -> PyResult<String> {
-    Ok(slf.borrow().inner()?.graph.node(n).id.clone())
+    Ok(slf.borrow().inner()?.graph.node(n).id.to_string())
 }
 
 #[pymethods]
@@ -159,7 +159,7 @@ impl Run {
     /// Ids of the prompt's nodes whose results are cached (`execution_cached`).
     fn cached_nodes(&self) -> PyResult<Vec<String>> {
         let inner = self.inner()?;
-        Ok(inner.cached_nodes().into_iter().map(|i| inner.graph.node(i).id.clone()).collect())
+        Ok(inner.cached_nodes().into_iter().map(|i| inner.graph.node(i).id.to_string()).collect())
     }
 
     /// Runs the loop until every requested node is complete. Returns None, or why it stopped:
@@ -243,7 +243,7 @@ impl Run {
                             let mut nodes = Vec::new();
                             for item in graph.call_method0("items")?.try_iter()? {
                                 let (k, v): (String, Bound<PyAny>) = item?.extract()?;
-                                nodes.push(node_from_py(k, &v)?);
+                                nodes.push(node_from_py(k.into(), &v)?);
                             }
                             let fp = slf.borrow().fingerprint.clone_ref(py);
                             let mut me = slf.borrow_mut();
@@ -291,7 +291,7 @@ impl Run {
         let n = self.idx(node_id)?;
         let inner = self.inner()?;
         Ok(inner.graph.node(n).inputs.iter().find(|(k, _)| k == input_name).and_then(|(_, i)| match i {
-            GInput::Link { src, .. } => Some(inner.graph.node(*src).id.clone()),
+            GInput::Link { src, .. } => Some(inner.graph.node(*src).id.to_string()),
             _ => None,
         }))
     }
@@ -303,21 +303,21 @@ impl Run {
         let node = g.node(n);
         Ok((
             g.display_id(n).to_string(),
-            node.parent.map(|p| g.node(p).id.clone()),
-            g.node(g.real_node(n)).id.clone(),
+            node.parent.map(|p| g.node(p).id.to_string()),
+            g.node(g.real_node(n)).id.to_string(),
         ))
     }
 
     /// The node being run or replayed now.
     #[getter]
     fn current_node(&self) -> PyResult<Option<String>> {
-        self.current.map(|n| self.inner().map(|i| i.graph.node(n).id.clone())).transpose()
+        self.current.map(|n| self.inner().map(|i| i.graph.node(n).id.to_string())).transpose()
     }
 
     /// Ids of nodes completed so far, in order.
     fn executed(&self) -> PyResult<Vec<String>> {
         let inner = self.inner()?;
-        Ok(inner.executed().iter().map(|&n| inner.graph.node(n).id.clone()).collect())
+        Ok(inner.executed().iter().map(|&n| inner.graph.node(n).id.to_string()).collect())
     }
 
     /// Ends the run and hands the cache back to the engine. Safe to call twice.
