@@ -265,15 +265,6 @@ class PromptExecutor:
 
     # ----------------------------------------------------------------------------------------
 
-    def instance(self, node_id: str, class_type: str, per_prompt: dict[tuple[str, str], Any]) -> Any:
-        key = (node_id, class_type)
-        store = per_prompt if self.cache_policy == "none" else self._objects
-        obj = store.get(key)
-        if obj is None:
-            obj = self.infos[class_type].cls()
-            store[key] = obj
-        return obj
-
     def prune_objects(self, prompt: Mapping[str, Any]) -> None:
         keep = set()
         for node_id, node in prompt.items():
@@ -281,7 +272,8 @@ class PromptExecutor:
                 keep.add((node_id, node["class_type"]))
             except (KeyError, TypeError):
                 continue
-        self._objects = {k: v for k, v in self._objects.items() if k in keep}
+        for k in [k for k in self._objects if k not in keep]:
+            del self._objects[k]
 
     def clear_cache(self) -> None:
         self.engine.clear_cache()
@@ -311,7 +303,12 @@ class _PromptHost:
         # node id and input name: the scheduler gets a unique placeholder, the node the object.
         self.opaque: dict[str, dict[str, Any]] = {}
         self.instances: dict[tuple[str, str], Any] = {}
+        self._calling: tuple[str, str] = ("", "")
         self.dynprompt = DynamicPrompt(prompt)
+        self.infos = executor.infos
+        # Node instances: kept across prompts by (node id, class), except with the "none" cache.
+        self.objects = self.instances if executor.cache_policy == "none" else executor._objects
+        self._measure_sizes = executor.cache_policy == "ram"
         self.run: Any = None
         self.current_inputs: dict[str, Any] = {}
         observers = executor.plugin_manager
@@ -526,48 +523,43 @@ class _PromptHost:
             loop.run_until_complete(asyncio.wait(pending, timeout=0.1, return_when=asyncio.FIRST_COMPLETED))
 
     def run_node(self, node_id: str, class_type: str, inputs: dict[str, list[Any]] | None, missing: tuple[str, ...] | None, resume: bool) -> tuple[Any, ...]:
-        info = self.ex.infos[class_type]
+        info = self.infos[class_type]
         if resume:
             returns = self._resume(node_id, info)
             if returns is None:
                 return self._finish_expansion(node_id, info)
         else:
+            assert inputs is not None
             if self._sends:
                 self.progress.start(node_id)
                 self._emit("executing", {"node": node_id, "display_node": self._meta(node_id)[0], "prompt_id": self.prompt_id})
-            assert inputs is not None
-            opaque = self.opaque.get(node_id)
-            if opaque:
-                for name, value in opaque.items():
-                    if name in inputs:
-                        inputs[name] = [value]
+            if self.opaque:
+                opaque = self.opaque.get(node_id)
+                if opaque:
+                    for name, value in opaque.items():
+                        if name in inputs:
+                            inputs[name] = [value]
             if info.hidden:
                 self._add_hidden(node_id, info, inputs)
             self.current_inputs = inputs  # formatted only if the node fails
-            obj = self.ex.instance(node_id, class_type, self.instances)
+            key = (node_id, class_type)
+            obj = self.objects.get(key)
+            if obj is None:
+                obj = self.objects[key] = info.cls()
             ctx = NodeContext(self.pctx, node_id, 0)
+            self._calling = key
             if info.has_lazy_check:
-                wanted = map_calls(obj.check_lazy_status, inputs, input_is_list=info.input_is_list, ctx=ctx, loop=self._loop)
-                wanted = [run_sync(w, self.ex.loop) if isinstance(w, asyncio.Task) else w for w in wanted]
-                names: list[str] = []
-                for w in wanted:
-                    if isinstance(w, list):
-                        names.extend(x for x in w if isinstance(x, str) and x not in names)
-                names = [x for x in names if x not in inputs or (missing is not None and x in missing)]
+                names = self._lazy_requests(obj, info, inputs, missing, ctx)
                 if names:
                     return (1, names)
             returns = map_calls(
-                getattr(obj, info.function),
-                inputs,
-                input_is_list=info.input_is_list,
-                ctx=ctx,
-                loop=self._loop,
-                on_block=lambda b: self._blocked(b, node_id, class_type),
+                getattr(obj, info.function), inputs, input_is_list=info.input_is_list, ctx=ctx, loop=self._loop, on_block=self._on_block
             )
-            tasks = [r for r in returns if isinstance(r, asyncio.Task)]
-            if tasks:
+            if len(returns) == 1 and type(returns[0]) is not asyncio.Task:
+                pass
+            elif any(isinstance(r, asyncio.Task) for r in returns):
                 self.pending_async[node_id] = returns
-                self.parked[node_id] = tasks
+                self.parked[node_id] = [r for r in returns if isinstance(r, asyncio.Task)]
                 return (3,)
         output, ui, has_subgraph = convert_returns(returns, info.num_outputs, info.output_is_list)
         if ui:
@@ -575,6 +567,20 @@ class _PromptHost:
         if has_subgraph:
             return self._expand(node_id, output)
         return self._complete(node_id, output)
+
+    def _lazy_requests(self, obj: Any, info: NodeClassInfo, inputs: dict[str, list[Any]], missing: tuple[str, ...] | None, ctx: NodeContext) -> list[str]:
+        """Names of the not-yet-evaluated inputs that `check_lazy_status` asks for."""
+        wanted = map_calls(obj.check_lazy_status, inputs, input_is_list=info.input_is_list, ctx=ctx, loop=self._loop)
+        wanted = [run_sync(w, self.ex.loop) if isinstance(w, asyncio.Task) else w for w in wanted]
+        names: list[str] = []
+        for w in wanted:
+            if isinstance(w, list):
+                names.extend(x for x in w if isinstance(x, str) and x not in names)
+        return [x for x in names if x not in inputs or (missing is not None and x in missing)]
+
+    def _on_block(self, blocker: ExecutionBlocker) -> ExecutionBlocker:
+        node_id, class_type = self._calling
+        return self._blocked(blocker, node_id, class_type)
 
     def _resume(self, node_id: str, info: NodeClassInfo) -> list[Any] | None:
         if node_id not in self.pending_async:
@@ -614,9 +620,8 @@ class _PromptHost:
         if self._sends:
             self.progress.finish(node_id)
         self.executed.append(node_id)
-        entry = (output, self.outputs_ui.get(node_id))
-        size = value_size(output) if self.ex.cache_policy == "ram" else 0
-        return (0, entry, size)
+        entry = (output, self.outputs_ui.get(node_id) if self.outputs_ui else None)
+        return (0, entry, value_size(output) if self._measure_sizes else 0)
 
     def _expand(self, node_id: str, output: list[tuple[Any, Any]]) -> tuple[Any, ...]:
         new_graph: dict[str, Any] = {}
