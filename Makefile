@@ -28,6 +28,6 @@ bench: install ## Engine overhead benchmark (prints a table; not a test)
 
 lint: install ## clippy and mypy
 	$(CARGO) clippy --manifest-path core_rs/Cargo.toml --all-targets -- -D warnings
-	$(UV) run mypy packages/comfy-core packages/comfy-api
+	$(UV) run mypy packages/comfy-api/comfy packages/comfy-core/comfy packages/comfy-core/comfy_execution packages/comfy-core/comfy_api
 
 .PHONY: help uv install build demo test bench lint

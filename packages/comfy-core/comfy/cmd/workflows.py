@@ -87,7 +87,7 @@ def run_one(executor: PromptExecutor, prompt: Any, out: IO[str]) -> int:
         print(json.dumps({"error": e.error, "node_errors": e.node_errors}, default=str), file=out, flush=True)
         return 1
     if not executor.success:
-        failure = next((d for ev, d in reversed(executor.status_messages) if ev in ("execution_error", "execution_interrupted")), {})
+        failure: dict[str, Any] = next((d for ev, d in reversed(executor.status_messages) if ev in ("execution_error", "execution_interrupted")), {})
         print(json.dumps({"prompt_id": prompt_id, "error": failure}, default=str), file=out, flush=True)
         return 1
     print(json.dumps({"prompt_id": prompt_id, "outputs": outputs}, default=str), file=out, flush=True)

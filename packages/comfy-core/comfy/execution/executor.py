@@ -157,10 +157,10 @@ class PromptExecutor:
         get = cfg.get if hasattr(cfg, "get") else (lambda k, d=None: getattr(cfg, k, d))
         if (get("cache_lru") or 0) > 0:
             kwargs.setdefault("cache", "lru")
-            kwargs.setdefault("lru_size", int(get("cache_lru")))
+            kwargs.setdefault("lru_size", int(get("cache_lru") or 0))
         elif (get("cache_ram") or 0) > 0:
             kwargs.setdefault("cache", "ram")
-            kwargs.setdefault("ram_headroom_gb", float(get("cache_ram")))
+            kwargs.setdefault("ram_headroom_gb", float(get("cache_ram") or 0.0))
         elif get("cache_none"):
             kwargs.setdefault("cache", "none")
         return cls(nodes, **kwargs)
@@ -206,7 +206,7 @@ class PromptExecutor:
         if "input_types" in params:
             kwargs["input_types"] = dict(linked)
         try:
-            r = info.cls.VALIDATE_INPUTS(**kwargs)
+            r = getattr(info.cls, "VALIDATE_INPUTS")(**kwargs)
             if asyncio.iscoroutine(r) or asyncio.isfuture(r):
                 r = run_sync(r, self._loop if self._loop is not None else None)
         except Exception as ex:  # the node's own code: reported as a validation error

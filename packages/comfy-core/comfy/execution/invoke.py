@@ -137,8 +137,9 @@ def convert_returns(returns: list[Any], num_outputs: int, output_is_list: tuple[
         if type(r) is tuple:
             return [[x] for x in r], {}, False
         if type(r) is dict and r.get("expand") is None and type(r.get("result", ())) is tuple:
-            ui = r.get("ui")
-            return ([[x] for x in r["result"]] if "result" in r else []), ({k: list(v) if v else [] for k, v in ui.items()} if ui else {}), False
+            one_ui = r.get("ui")
+            merged = {k: list(v) if v else [] for k, v in one_ui.items()} if one_ui else {}
+            return ([[x] for x in r["result"]] if "result" in r else []), merged, False
     results: list[Any] = []
     uis: list[dict[str, Any]] = []
     subgraph_results: list[tuple[Any, Any]] = []

@@ -64,11 +64,10 @@ class NodeClassInfo:
         validate_params: tuple[str, ...] | None = None
         validate_kwargs = False
         if overrides(node_class, "VALIDATE_INPUTS"):
-            spec = inspect.getfullargspec(node_class.VALIDATE_INPUTS)
+            validate = getattr(node_class, "VALIDATE_INPUTS")
+            spec = inspect.getfullargspec(validate)
             args = list(spec.args)
-            if args and args[0] in ("cls", "self") and inspect.ismethod(node_class.VALIDATE_INPUTS):
-                args = args[1:]
-            elif args and args[0] in ("cls", "self"):
+            if args and args[0] in ("cls", "self"):
                 args = args[1:]
             validate_params = tuple(args + list(spec.kwonlyargs))
             validate_kwargs = spec.varkw is not None
