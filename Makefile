@@ -15,8 +15,10 @@ install: uv ## Create .venv with every package and plugin, building the Rust sch
 build: uv ## Rebuild the Rust extension after changing core_rs/
 	$(UV) sync --all-packages --reinstall-package comfy-scheduler
 
-demo: install ## Run the demo workflow embedded (no downloads); outputs go to workspace/output
-	$(UV) run comfyui --cwd workspace --workflows examples/workflows/stub_image.json
+demo: install ## Run examples/workflows/base_nodes.json on the shipped examples/input/ image (no downloads); prints where the PNG went
+	@mkdir -p workspace/input && cp examples/input/* workspace/input/
+	$(UV) run comfyui --cwd workspace --workflows examples/workflows/base_nodes.json > workspace/demo_results.jsonl; \
+	status=$$?; $(UV) run python examples/print_outputs.py < workspace/demo_results.jsonl && exit $$status
 
 test: install ## Every test: Rust unit tests, the .pyi stub check, the Python suite
 	$(CARGO) test --manifest-path core_rs/Cargo.toml -p comfy-graph

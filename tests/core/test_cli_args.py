@@ -208,3 +208,19 @@ def test_defaults_are_not_shared_between_instances() -> None:
     first, second = Configuration(), Configuration()
     first.panic_when.append("x")
     assert second.panic_when == [] and DEFAULTS["panic_when"] == []
+
+
+def test_args_follows_the_current_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    from comfy import cli_args
+    from comfy.cli_args import args, current_configuration, set_current_configuration, use_configuration
+    from comfy.cli_args_types import Configuration
+
+    monkeypatch.setattr(cli_args, "_process_configuration", None)
+    assert args.disable_metadata is False and args["cache_lru"] == 0  # the defaults
+    process = Configuration(disable_metadata=True)
+    set_current_configuration(process)
+    assert current_configuration() is process and args.disable_metadata is True
+    with use_configuration(Configuration(preview_size=64)):
+        assert args.preview_size == 64 and args.get("disable_metadata") is False
+        assert "preview_size" in args
+    assert args.preview_size == 512 and args.disable_metadata is True

@@ -189,3 +189,94 @@ def test_configure_replaces_the_default(tmp_path: Path, monkeypatch: pytest.Monk
     configured = folder_paths.configure({"cwd": str(tmp_path / "ws")})
     assert folder_paths.current() is configured
     assert folder_paths.get_output_directory() == str(tmp_path / "ws" / "output")
+
+
+@pytest.fixture
+def linked(tmp_path: Path) -> Path:
+    """base/ with a file, a subfolder, symlinks in and out, and a symlinked base folder."""
+    base, outside = tmp_path / "base", tmp_path / "outside"
+    (base / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (base / "a.png").write_bytes(b"")
+    (outside / "secret.png").write_bytes(b"")
+    os.symlink(outside / "secret.png", base / "out.png")
+    os.symlink(outside, base / "outdir")
+    os.symlink(base / "a.png", base / "sub" / "in.png")
+    os.symlink(base, tmp_path / "alias")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("folder", "name", "expected"),
+    [
+        ("base", "a.png", "base/a.png"),
+        ("base", "sub/in.png", "base/sub/in.png"),
+        ("base", "sub/../a.png", "base/a.png"),
+        ("base", "new/not_yet.png", "base/new/not_yet.png"),
+        ("alias", "a.png", "alias/a.png"),
+        ("base", "../outside/secret.png", None),
+        ("base", "sub/../../x", None),
+        ("base", "..", None),
+        ("base", "/etc/passwd", None),
+        ("base", "out.png", None),
+        ("base", "outdir/secret.png", None),
+        ("base", "outdir", None),
+        ("base", "a\0.png", None),
+    ],
+)
+def test_safe_join(linked: Path, folder: str, name: str, expected: str | None) -> None:
+    if expected is None:
+        with pytest.raises(folder_paths.PathEscapeError, match="escapes"):
+            folder_paths.safe_join(str(linked / folder), name)
+    else:
+        assert folder_paths.safe_join(str(linked / folder), name) == str(linked / expected)
+
+
+@pytest.mark.parametrize(
+    ("name", "exists"),
+    [("a.png", True), ("missing.png", False), ("../x.png", False), ("out.png", False), ("/etc/passwd", False), ("a.png [output]", False)],
+)
+def test_annotated_filepath_rejects_escapes(linked: Path, name: str, exists: bool) -> None:
+    paths = FolderPaths(str(linked), input_directory=str(linked / "base"))
+    assert paths.exists_annotated_filepath(name) is exists
+    if name in ("../x.png", "out.png", "/etc/passwd"):
+        with pytest.raises(ValueError, match="escapes"):
+            paths.get_annotated_filepath(name)
+
+
+def test_get_save_image_path_rejects_a_symlinked_subfolder(linked: Path) -> None:
+    with pytest.raises(folder_paths.PathEscapeError, match="outside the output folder"):
+        get_save_image_path("outdir/img", str(linked / "base"))
+    assert get_save_image_path("sub/img", str(linked / "alias"))[2] == 1  # a symlinked output folder is fine
+
+
+def test_get_full_path_follows_model_symlinks(linked: Path) -> None:
+    paths = FolderPaths(str(linked))
+    paths.add_model_folder_path("checkpoints", str(linked / "base"))
+    assert paths.get_full_path("checkpoints", "out.png") == str(linked / "base" / "out.png")
+
+
+def test_create_unique_file(tmp_path: Path) -> None:
+    (tmp_path / "f_00001_.png").write_bytes(b"taken")
+    (tmp_path / "f_00002_.png").mkdir()
+    os.symlink(tmp_path / "nowhere", tmp_path / "f_00003_.png")  # a dangling link is taken too
+    f, path, counter = folder_paths.create_unique_file(str(tmp_path), lambda n: f"f_{n:05}_.png", 1)
+    with f:
+        f.write(b"mine")
+    assert (path, counter) == (str(tmp_path / "f_00004_.png"), 4)
+    assert (tmp_path / "f_00004_.png").read_bytes() == b"mine"
+    assert (tmp_path / "f_00001_.png").read_bytes() == b"taken"
+    assert not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize(
+    ("kinds", "expected"),
+    [
+        (["image"], ["a.png", "b.JPG", "c.webp", "d.gif"]),
+        (["video"], ["e.mp4"]),
+        (["audio", "video"], ["e.mp4", "f.wav"]),
+    ],
+)
+def test_filter_files_content_types(kinds: list[str], expected: list[str]) -> None:
+    files = ["a.png", "b.JPG", "c.webp", "d.gif", "e.mp4", "f.wav", "notes.txt", "noext"]
+    assert folder_paths.filter_files_content_types(files, kinds) == expected

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
+import comfy_nodes_base
 import comfy_nodes_testing
 from comfy.execution import PromptExecutor, PromptValidationError
 
-NODES = comfy_nodes_testing.NODE_CLASS_MAPPINGS
+NODES = {**comfy_nodes_base.NODE_CLASS_MAPPINGS, **comfy_nodes_testing.NODE_CLASS_MAPPINGS}
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import json
 import re
 import subprocess
 import sys
@@ -30,7 +29,6 @@ from comfy_nodes_testing import (  # noqa: E402
     expansion,
     flow_control,
     fork_nodes,
-    images,
     lists,
     specific,
     stubs,
@@ -54,7 +52,7 @@ SPEC_NODES = {
     "TestAsyncError", "TestAsyncTimeout", "TestSyncError", "TestAsyncLazyCheck", "TestDynamicAsyncGeneration",
     "TestAsyncResourceUser", "TestAsyncBatchProcessing", "TestAsyncConcurrentLimit",
     "TestAsyncProgressUpdate", "TestSyncProgressUpdate",
-    "SaveImage", "PreviewImage", "RebatchImages", "LazySwitch", "BinaryOperation", "ImageRequestParameter",
+    "LazySwitch", "BinaryOperation", "ImageRequestParameter",
     "TestSleepUntilInterrupted", "TestIdentity", "TestIntOutput", "TestRaise",
 }  # fmt: skip
 
@@ -91,8 +89,6 @@ def test_node_class_contract(class_type: str) -> None:
 @pytest.mark.parametrize(
     ("class_type", "output_node"),
     [
-        ("SaveImage", True),
-        ("PreviewImage", True),
         ("TestParallelSleep", True),
         ("TestOutputNodeWithSocketOutput", True),
         ("TestIntOutput", True),
@@ -812,7 +808,7 @@ def test_collect_body_outputs() -> None:
         "body": {"class_type": "TestIdentity", "inputs": {"value": ["open", 1]}},
         "close": {"class_type": "TestWhileLoopClose", "inputs": {"flow_control": ["open", 0]}},
         "show": {"class_type": "TestIntOutput", "inputs": {"value": ["body", 0]}},
-        "chained": {"class_type": "SaveImage", "inputs": {"images": ["show", 0]}},
+        "chained": {"class_type": "TestOutputNodeWithSocketOutput", "inputs": {"image": ["show", 0], "value": 1.0}},
         "result": {"class_type": "TestIntOutput", "inputs": {"value": ["close", 0]}},
         "unrelated": {"class_type": "TestIntOutput", "inputs": {"value": 3}},
         "not_output": {"class_type": "TestIdentity", "inputs": {"value": ["body", 0]}},
@@ -1217,92 +1213,3 @@ def test_image_request_parameter(tmp_path: Any) -> None:
         node.execute(value=str(tmp_path / "missing.png"))
     with pytest.raises(ValueError, match="remote URLs"):
         node.execute(value="https://example.invalid/a.png")
-
-
-# --------------------------------------------------------------------------- images
-
-
-class FakeFolderPaths:
-    def __init__(self, root: Any) -> None:
-        self.output = root / "output"
-        self.temp = root / "temp"
-        self.calls: list[tuple] = []
-
-    def get_output_directory(self) -> str:
-        return str(self.output)
-
-    def get_temp_directory(self) -> str:
-        return str(self.temp)
-
-    def get_save_image_path(self, prefix: str, output_dir: str, width: int = 0, height: int = 0) -> tuple:
-        self.calls.append((prefix, output_dir, width, height))
-        subfolder, _, filename = prefix.rpartition("/")
-        return (f"{output_dir}/{subfolder}" if subfolder else output_dir, filename, 7, subfolder, prefix)
-
-
-@pytest.fixture
-def folders(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> FakeFolderPaths:
-    fake = FakeFolderPaths(tmp_path)
-    monkeypatch.setattr(images, "_folder_paths", lambda: fake)
-    return fake
-
-
-def test_save_image_writes_pngs_with_metadata(folders: FakeFolderPaths) -> None:
-    from PIL import Image
-
-    batch = torch.stack([torch.full((2, 3, 3), 0.25), torch.full((2, 3, 3), 1.0)])
-    prompt = {"1": {"class_type": "StubImage", "inputs": {}}}
-    result = images.SaveImage().save_images(
-        batch, "sub/pre_%batch_num%", prompt=prompt, extra_pnginfo={"workflow": {"a": 1}}
-    )
-    entries = result["ui"]["images"]
-    assert set(result) == {"ui"} and [list(e) for e in entries] == [["abs_path", "filename", "subfolder", "type"]] * 2
-    assert [e["filename"] for e in entries] == ["pre_0_00007_.png", "pre_1_00008_.png"]
-    assert {e["subfolder"] for e in entries} == {"sub"} and {e["type"] for e in entries} == {"output"}
-    assert folders.calls == [("sub/pre_%batch_num%", str(folders.output), 3, 2)]
-    with Image.open(entries[0]["abs_path"]) as png:
-        assert png.size == (3, 2) and png.getpixel((0, 0)) == (63, 63, 63)
-        assert json.loads(png.text["prompt"]) == prompt and json.loads(png.text["workflow"]) == {"a": 1}
-    with Image.open(entries[1]["abs_path"]) as png:
-        assert png.getpixel((2, 1)) == (255, 255, 255)
-
-
-def test_preview_image_goes_to_temp(folders: FakeFolderPaths) -> None:
-    node = images.PreviewImage()
-    result = node.save_images(torch.zeros(1, 2, 2, 3))
-    (entry,) = result["ui"]["images"]
-    assert entry["type"] == "temp" and entry["abs_path"].startswith(str(folders.temp))
-    prefix = folders.calls[0][0]
-    assert prefix.startswith("ComfyUI_temp_") and len(prefix) == len("ComfyUI_temp_") + 5
-    assert images.PreviewImage.INPUT_TYPES()["hidden"] == {"prompt": "PROMPT", "extra_pnginfo": "EXTRA_PNGINFO"}
-
-
-def test_save_image_with_engine_folder_paths(tmp_path: Any) -> None:
-    folder_paths = pytest.importorskip("comfy.folder_paths", exc_type=ImportError)
-    from PIL import Image
-
-    with folder_paths.use_folder_paths(folder_paths.FolderPaths(str(tmp_path))):
-        first = images.SaveImage().save_images(torch.ones(2, 4, 5, 3), "run/img")["ui"]["images"]
-        second = images.SaveImage().save_images(torch.zeros(1, 4, 5, 3), "run/img")["ui"]["images"]
-        preview = images.PreviewImage().save_images(torch.zeros(1, 4, 5, 3))["ui"]["images"]
-    assert [e["filename"] for e in first + second] == ["img_00001_.png", "img_00002_.png", "img_00003_.png"]
-    assert {e["subfolder"] for e in first + second} == {"run"}
-    for entry in first + second + preview:
-        with Image.open(entry["abs_path"]) as png:
-            assert png.size == (5, 4)
-    assert preview[0]["type"] == "temp" and preview[0]["subfolder"] == ""
-
-
-@pytest.mark.parametrize(
-    ("sizes", "batch_size", "expected"),
-    [([1, 1, 1], 3, [3]), ([3], 1, [1, 1, 1]), ([2, 3], 2, [2, 2, 1]), ([4], 4096, [4])],
-)
-def test_rebatch_images(sizes: list[int], batch_size: int, expected: list[int]) -> None:
-    frames = torch.arange(sum(sizes), dtype=torch.float32)
-    batches, start = [], 0
-    for size in sizes:
-        batches.append(frames[start : start + size].view(size, 1, 1, 1).expand(size, 2, 2, 3))
-        start += size
-    (out,) = images.RebatchImages().rebatch(batches, [batch_size])
-    assert [b.shape[0] for b in out] == expected
-    assert torch.equal(torch.cat(out)[:, 0, 0, 0], frames)

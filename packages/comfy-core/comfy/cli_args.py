@@ -7,16 +7,23 @@ that order of precedence. :func:`default_configuration` gives the defaults alone
 
 Plugins add options through the ``comfy_configure(parser)`` hook (pass a plugin manager), and
 legacy packages through a callable in the ``comfyui.custom_config`` entry-point group.
+
+Nodes read the settings in effect as ComfyUI's do, ``from comfy.cli_args import args`` then
+``args.disable_metadata``: ``args`` follows :func:`current_configuration` (the configuration made
+current for this context with :func:`use_configuration`, else the process default set by
+:func:`set_current_configuration`, else the defaults).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import contextvars
 import copy
 import logging
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +42,10 @@ __all__ = [
     "create_parser",
     "default_configuration",
     "parse_args",
+    "args",
+    "current_configuration",
+    "set_current_configuration",
+    "use_configuration",
 ]
 
 logger = logging.getLogger(__name__)
@@ -105,7 +116,7 @@ def _add_core_options(parser: configargparse.ArgParser) -> None:
                     help="Extra base directories searched for models, inputs and custom nodes.")
     ws.add_argument("--output-directory", type=str, metavar="DIR", help="Directory for output files.")
     ws.add_argument("--input-directory", type=str, metavar="DIR", help="Directory for input files.")
-    ws.add_argument("--temp-directory", type=str, metavar="DIR", help="Directory for temporary files (previews).")
+    ws.add_argument("--temp-directory", type=str, metavar="DIR", help="Directory for temporary files (previews); the comfyui command empties it at start-up.")
     ws.add_argument("--user-directory", type=str, metavar="DIR", help="Directory for per-user data.")
     ws.add_argument("--extra-model-paths-config", type=str, nargs="+", action="extend", metavar="PATH",
                     help="YAML files with extra model folders and custom_nodes paths.")
@@ -238,3 +249,63 @@ def parse_args(
     if getattr(namespace, "config_file", None):
         config_files.append(os.path.abspath(namespace.config_file))
     return _to_configuration(namespace, config_files)
+
+
+# --- the configuration in effect (ComfyUI's ``comfy.cli_args.args``) --------------------------
+
+_context_configuration: contextvars.ContextVar[Configuration | None] = contextvars.ContextVar(
+    "comfy_configuration", default=None
+)
+_process_configuration: Configuration | None = None
+
+
+def current_configuration() -> Configuration:
+    """The configuration in effect: this context's, else the process default, else the defaults."""
+    global _process_configuration
+    config = _context_configuration.get()
+    if config is not None:
+        return config
+    if _process_configuration is None:
+        _process_configuration = Configuration()
+    return _process_configuration
+
+
+def set_current_configuration(configuration: Configuration | None) -> None:
+    """Make ``configuration`` the process default (None: back to the defaults)."""
+    global _process_configuration
+    _process_configuration = configuration
+
+
+@contextlib.contextmanager
+def use_configuration(configuration: Configuration) -> Iterator[Configuration]:
+    """Make ``configuration`` current in this context until the block exits."""
+    token = _context_configuration.set(configuration)
+    try:
+        yield configuration
+    finally:
+        _context_configuration.reset(token)
+
+
+class _CurrentConfiguration:
+    """``args``: reads (``args.x``, ``args["x"]``, ``args.get("x")``) go to the current configuration."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(current_configuration(), name)
+
+    def __getitem__(self, key: str) -> Any:
+        return current_configuration()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in current_configuration()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return current_configuration().get(key, default)
+
+    def __repr__(self) -> str:
+        return f"args({current_configuration()!r})"
+
+
+args: Any = _CurrentConfiguration()
+"""The current configuration, read live (``from comfy.cli_args import args``)."""

@@ -19,11 +19,13 @@ import contextlib
 import contextvars
 import json
 import logging
+import mimetypes
 import os
+import shutil
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable, Collection, Iterator, Mapping
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import pluggy
@@ -49,6 +51,11 @@ __all__ = [
     "get_annotated_filepath",
     "exists_annotated_filepath",
     "get_save_image_path",
+    "PathEscapeError",
+    "safe_join",
+    "create_unique_file",
+    "filter_files_content_types",
+    "cleanup_temp",
 ]
 
 logger = logging.getLogger(__name__)
@@ -95,6 +102,89 @@ def map_legacy(folder_name: str) -> str:
 def _resolve(path: str, base: str) -> str:
     path = os.path.expandvars(os.path.expanduser(path))
     return os.path.normpath(path if os.path.isabs(path) else os.path.join(base, path))
+
+
+class PathEscapeError(ValueError):
+    """A file name that leads out of its folder: absolute, through ``..``, or through a symlink."""
+
+
+def _relative_name(name: str, what: str) -> str:
+    """``name`` normalized, refusing absolute names and names that climb out with ``..``."""
+    normalized = os.path.normpath(name)
+    if (
+        os.path.isabs(name)
+        or os.path.isabs(normalized)
+        or os.path.splitdrive(normalized)[0]
+        or normalized == os.pardir
+        or normalized.startswith(os.pardir + os.sep)
+        or "\0" in name
+    ):
+        raise PathEscapeError(f"file name {name!r} escapes the {what}")
+    return normalized
+
+
+def _is_within(path: str, folder: str) -> bool:
+    """Whether the real (symlink-resolved) ``path`` lies in the real ``folder`` (or is it)."""
+    real_folder = os.path.realpath(folder)
+    real_path = os.path.realpath(path)
+    try:
+        return os.path.commonpath((real_folder, real_path)) == real_folder
+    except ValueError:  # different drives
+        return False
+
+
+def safe_join(folder: str, name: str) -> str:
+    """``folder/name`` for a ``name`` that stays inside ``folder``.
+
+    Raises :class:`PathEscapeError` (a ``ValueError``) for an absolute ``name``, one that
+    climbs out with ``..``, and one that leads out through a symlink (in ``name``'s own
+    components or the file itself). ``folder`` itself may be a symlink. The file need not exist.
+    """
+    normalized = _relative_name(name, f"folder {folder!r}")
+    full_path = os.path.join(folder, normalized) if normalized != os.curdir else folder
+    if not _is_within(full_path, folder):
+        raise PathEscapeError(f"file name {name!r} escapes the folder {folder!r} through a symlink")
+    return full_path
+
+
+def create_unique_file(
+    folder: str, name_for_counter: Callable[[int], str], counter: int
+) -> tuple[IO[bytes], str, int]:
+    """Create and open (``wb``) the first free file ``folder/name_for_counter(n)``, ``n >= counter``.
+
+    The name is claimed atomically (``O_CREAT | O_EXCL``), so two writers in threads or
+    processes never get the same file; an existing file, directory or symlink of that name makes
+    it try ``n + 1``. Returns ``(file, path, n)``; the caller closes the file.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        path = os.path.join(folder, name_for_counter(counter))
+        try:
+            fd = os.open(path, flags, 0o666)
+        except FileExistsError:
+            counter += 1
+            continue
+        return os.fdopen(fd, "wb"), path, counter
+
+
+_CONTENT_TYPE_EXTENSIONS: dict[str, str] = {".webp": "image", ".avif": "image", ".jxl": "image", ".exr": "image"}
+
+
+def filter_files_content_types(files: Collection[str], content_types: Collection[str]) -> list[str]:
+    """The ``files`` whose media type (from the extension: ``image``, ``video``, ``audio``, …)
+    is one of ``content_types``; order kept (ComfyUI's ``filter_files_content_types``)."""
+    result = []
+    for file in files:
+        extension = os.path.splitext(file)[1].lower()
+        content_type = _CONTENT_TYPE_EXTENSIONS.get(extension)
+        if content_type is None:
+            mime_type, _ = mimetypes.guess_type(file, strict=False)
+            if not mime_type:
+                continue
+            content_type = mime_type.split("/")[0]
+        if content_type in content_types:
+            result.append(file)
+    return result
 
 
 def _load_mapping_file(path: str) -> Mapping[str, Any]:
@@ -240,14 +330,12 @@ class FolderPaths:
         """The first existing file ``filename`` in ``folder_name``'s folders, or None.
 
         Plugins may answer first (``comfy_resolve_path``). A ``filename`` that is absolute or
-        escapes its folder (``../x``) raises :class:`ValueError`.
+        escapes its folder (``../x``) raises :class:`PathEscapeError` (a ``ValueError``).
+        Symlinks placed in a model folder are followed wherever they lead: model files are
+        commonly linked in from shared storage, and only the operator can create them.
         """
         folder_name = map_legacy(folder_name)
-        normalized = os.path.normpath(filename)
-        if os.path.isabs(filename) or os.path.isabs(normalized) or normalized == ".." or normalized.startswith(
-            ".." + os.sep
-        ):
-            raise ValueError(f"file name {filename!r} escapes the {folder_name!r} folders")
+        normalized = _relative_name(filename, f"{folder_name!r} folders")
         if self.plugin_manager is not None:
             resolved = self.plugin_manager.hook.comfy_resolve_path(folder_name=folder_name, filename=filename)
             if resolved is not None:
@@ -295,15 +383,48 @@ class FolderPaths:
         return name, None
 
     def get_annotated_filepath(self, name: str, default_dir: str | None = None) -> str:
-        """Path of ``"name [output|input|temp]"`` (un-annotated: in ``default_dir`` or input/)."""
+        """Path of ``"name [output|input|temp]"`` (un-annotated: in ``default_dir`` or input/).
+
+        A name that leaves its folder (absolute, ``../``, or a symlink leading out) raises
+        :class:`PathEscapeError` (a ``ValueError``); see :func:`safe_join`.
+        """
         name, directory = self._annotated(name)
         if directory is None:
             directory = default_dir if default_dir is not None else self.input_directory
-        return os.path.join(directory, name)
+        return safe_join(directory, name)
 
     def exists_annotated_filepath(self, name: str) -> bool:
-        """Whether the annotated file exists."""
-        return os.path.exists(self.get_annotated_filepath(name))
+        """Whether the annotated file exists (False for a name that escapes its folder)."""
+        try:
+            return os.path.exists(self.get_annotated_filepath(name))
+        except PathEscapeError:
+            return False
+
+    # --- temp folder ---------------------------------------------------------------------------
+
+    def clean_temp_directory(self) -> bool:
+        """Delete the temp folder and everything in it (ComfyUI does this at start-up).
+
+        Refused, with a warning, when the temp folder is the workspace itself, the filesystem
+        root or the home folder, or holds the input, output, user or models folder (a
+        ``--temp-directory`` pointing at the wrong place must not wipe real files). Returns
+        whether anything was deleted.
+        """
+        temp = os.path.realpath(self.temp_directory)
+        if not os.path.isdir(temp):
+            return False
+        protected = {
+            os.path.realpath(p)
+            for p in (self.base_directory, self.input_directory, self.output_directory, self.user_directory, self.models_directory)
+        }
+        root = os.path.abspath(os.sep)
+        if temp in (root, os.path.realpath(os.path.expanduser("~"))) or any(
+            _is_within(p, temp) for p in protected
+        ):
+            logger.warning("not cleaning the temp folder %s: it is or holds a workspace folder", temp)
+            return False
+        shutil.rmtree(temp, ignore_errors=True)
+        return True
 
 
 def _compute_vars(text: str, image_width: int, image_height: int) -> str:
@@ -331,8 +452,10 @@ def get_save_image_path(
     ``filename_prefix`` may hold a subfolder (``"sub/name"``) and ``%width%``, ``%height%``,
     ``%year%`` … ``%second%``. ``counter`` is 1 + the largest ``N`` of the files named
     ``{filename}_{N}_…`` already in the folder (1 when none); the folder is created. A prefix
-    that leaves ``output_dir`` raises :class:`ValueError`. Files are then written as
-    ``f"{filename}_{counter:05}_.png"``.
+    that leaves ``output_dir`` (``..``, absolute, or through a symlinked subfolder) raises
+    :class:`PathEscapeError` (a ``ValueError``). Files are then written as
+    ``f"{filename}_{counter:05}_.png"``; claim each name with :func:`create_unique_file`,
+    since another writer may take the same counter between this scan and the write.
     """
     if "%" in filename_prefix:
         filename_prefix = _compute_vars(filename_prefix, image_width, image_height)
@@ -340,8 +463,10 @@ def get_save_image_path(
     filename = os.path.basename(os.path.normpath(filename_prefix))
     output_dir = os.path.abspath(output_dir)
     full_output_folder = os.path.abspath(os.path.join(output_dir, subfolder))
-    if os.path.commonpath((output_dir, full_output_folder)) != output_dir:
-        raise ValueError(
+    if os.path.commonpath((output_dir, full_output_folder)) != output_dir or not _is_within(
+        full_output_folder, output_dir
+    ):
+        raise PathEscapeError(
             f"saving outside the output folder is not allowed: prefix {filename_prefix!r} leads to "
             f"{full_output_folder!r}, outside {output_dir!r}"
         )
@@ -455,6 +580,11 @@ def get_annotated_filepath(name: str, default_dir: str | None = None) -> str:
 
 def exists_annotated_filepath(name: str) -> bool:
     return current().exists_annotated_filepath(name)
+
+
+def cleanup_temp() -> bool:
+    """Delete the current temp folder (see :meth:`FolderPaths.clean_temp_directory`)."""
+    return current().clean_temp_directory()
 
 
 _MODULE_ATTRIBUTES = {

@@ -2,8 +2,10 @@
 
 The ComfyUI testing-pack contracts (spec/engine.md §11.4) with ComfyUI's class names, inputs,
 outputs and behaviour, plus the few non-pack nodes its execution suites use and this engine's own
-benchmark/error nodes. Importing the package loads neither torch nor the engine: image nodes import
-torch when they run, engine APIs are imported by the nodes that need them.
+benchmark/error nodes. SaveImage, PreviewImage and RebatchImages, which the suites also use, come
+from comfy-nodes-base (a dependency), as in any workflow. Importing the package loads neither
+torch nor the engine: image nodes import torch when they run, engine APIs are imported by the
+nodes that need them.
 
 `NODE_CLASS_MAPPINGS` and `NODE_DISPLAY_NAME_MAPPINGS` merge every module's mappings; a class
 name appearing in two modules is a packaging bug and raises at import.
@@ -21,7 +23,6 @@ from . import (
     expansion,
     flow_control,
     fork_nodes,
-    images,
     lists,
     specific,
     stubs,
@@ -37,7 +38,6 @@ NODE_MODULES: tuple[ModuleType, ...] = (
     async_nodes,
     api_nodes,
     engine_nodes,
-    images,
     fork_nodes,
 )
 

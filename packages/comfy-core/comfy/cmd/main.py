@@ -16,15 +16,23 @@ def _setup_logging(config: Configuration) -> None:
 
 
 def make_executor(config: Configuration):  # type: ignore[no-untyped-def]
-    """The executor for a configuration: workspace folders, every plugin and custom node."""
+    """The executor for a configuration: workspace folders, every plugin and custom node.
+
+    Makes ``config`` the process's current configuration (``comfy.cli_args.args``) and, as
+    ComfyUI does at start-up, empties the temp folder (previews of earlier runs).
+    """
     from comfy import folder_paths
+    from comfy.cli_args import set_current_configuration
     from comfy.execution import PromptExecutor
     from comfy.nodes.registry import load_registry
     from comfy.nodes_context import set_default_nodes
     from comfy.plugins.manager import make_plugin_manager
 
     pm = make_plugin_manager()
-    folder_paths.configure(config, plugin_manager=pm)
+    set_current_configuration(config)
+    paths = folder_paths.configure(config, plugin_manager=pm)
+    if paths.clean_temp_directory():
+        logging.getLogger(__name__).debug("emptied the temp folder %s", paths.temp_directory)
     registry = load_registry(config, plugin_manager=pm)
     set_default_nodes(registry)
     return PromptExecutor.from_configuration(config, registry, plugin_manager=pm)

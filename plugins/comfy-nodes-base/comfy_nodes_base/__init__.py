@@ -1,0 +1,35 @@
+"""comfy-nodes-base: ComfyUI's base nodes with ComfyUI's names, inputs, defaults and outputs.
+
+Modules, one family each: `files` (SaveImage, PreviewImage, LoadImage, LoadImageMask), `images`,
+`masks`, `latents` (tensor nodes; `resize` holds the shared upscaling code) and `primitives`
+(PreviewAny, Primitive*, String*). Tensor conventions as ComfyUI's: IMAGE is float32
+`[B, H, W, C]` in 0..1, MASK `[B, H, W]`, LATENT a dict with `samples` `[B, C, H/8, W/8]`.
+Importing the package loads neither torch nor Pillow; nodes import them when they run.
+
+`NODE_CLASS_MAPPINGS` and `NODE_DISPLAY_NAME_MAPPINGS` merge every module's mappings; a class
+name appearing in two modules is a packaging bug and raises at import.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from . import files, images, latents, masks, primitives
+
+NODE_MODULES: tuple[ModuleType, ...] = (files, images, masks, latents, primitives)
+
+
+def _merge(attribute: str) -> dict:
+    merged: dict = {}
+    for module in NODE_MODULES:
+        for key, value in getattr(module, attribute).items():
+            if key in merged:
+                raise RuntimeError(f"{key!r} is defined twice in comfy_nodes_base ({module.__name__})")
+            merged[key] = value
+    return merged
+
+
+NODE_CLASS_MAPPINGS: dict[str, type] = _merge("NODE_CLASS_MAPPINGS")
+NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = _merge("NODE_DISPLAY_NAME_MAPPINGS")
+
+__all__ = ["NODE_CLASS_MAPPINGS", "NODE_DISPLAY_NAME_MAPPINGS", "NODE_MODULES"]
