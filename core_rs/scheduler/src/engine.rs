@@ -101,14 +101,16 @@ impl Engine {
     /// list of error dicts, or `(exception_type, message, traceback)` when the node's code raised.
     #[pyo3(signature = (prompt, targets = None, custom = None))]
     fn validate<'py>(
-        &self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         prompt: &Bound<'py, PyAny>,
         targets: Option<Vec<String>>,
         custom: Option<Py<PyAny>>,
     ) -> PyResult<ValidateResult<'py>> {
+        let py = slf.py();
         let mut parsed = prompt_from_py(prompt)?;
-        let registry = self.registry.clone();
+        // Borrow only long enough to share the registry: validation may run while another
+        // thread starts or finishes a prompt on this engine.
+        let registry = slf.borrow().registry.clone();
         let mut failure: Option<PyErr> = None;
         let result = enter_rust(py, || {
             let mut callback = |req: &CustomRequest| -> CustomOutcome {
