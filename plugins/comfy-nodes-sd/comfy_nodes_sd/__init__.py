@@ -1,0 +1,35 @@
+"""comfy-nodes-sd: Stable Diffusion for the engine — checkpoints, CLIP text encoding, UNet, VAE, samplers.
+
+Layout, one concept per module:
+
+- ``tokenizer`` (CLIP BPE, vocabulary shipped in ``data/``), ``prompt`` (ComfyUI's weighting syntax and
+  77-token sections);
+- ``models/`` (the torch networks: ``unet``, ``clip``, ``vae``, shared ``ops``);
+- ``families`` (what each model family is), ``detect`` (family and UNet layout from a state dict),
+  ``loader`` (single-file checkpoints to MODEL / CLIP / VAE), ``devices`` (device and dtype choices);
+- ``model``, ``text_encoder``, ``autoencoder``: the MODEL, CLIP and VAE values passed between nodes;
+- ``sampling/``: noise schedule, schedulers, k-diffusion samplers, seeded noise, guidance, KSampler;
+- ``nodes/``: the node classes.
+
+Importing the package (and listing its nodes) does not import torch.
+"""
+
+from __future__ import annotations
+
+from .nodes import NODE_MODULES
+
+
+def _merge(attribute: str) -> dict:
+    merged: dict = {}
+    for module in NODE_MODULES:
+        for key, value in getattr(module, attribute).items():
+            if key in merged:
+                raise RuntimeError(f"{key!r} is defined twice in comfy_nodes_sd ({module.__name__})")
+            merged[key] = value
+    return merged
+
+
+NODE_CLASS_MAPPINGS: dict[str, type] = _merge("NODE_CLASS_MAPPINGS")
+NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = _merge("NODE_DISPLAY_NAME_MAPPINGS")
+
+__all__ = ["NODE_CLASS_MAPPINGS", "NODE_DISPLAY_NAME_MAPPINGS"]

@@ -1,0 +1,75 @@
+"""MODEL: a diffusion model ready to sample (the role of ComfyUI's ``ModelPatcher``).
+
+:class:`DiffusionModel` holds the UNet, its noise schedule (``model_sampling``), latent format and
+family, the device and dtype it runs in, and ``model_options`` (a dict nodes may copy and extend, as
+ComfyUI's model patches do). :meth:`apply_model` turns a noisy latent at noise level σ into the
+denoised estimate, ComfyUI's ``BaseModel.apply_model``: input scaling, the nearest discrete
+timestep, the UNet in its dtype, the prediction converted back in fp32.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import torch
+
+    from .families import Family, LatentFormat
+    from .models.unet import UNetModel
+    from .sampling.model_sampling import DiscreteSchedule
+
+__all__ = ["DiffusionModel"]
+
+
+class DiffusionModel:
+    """The MODEL value passed between nodes."""
+
+    def __init__(
+        self,
+        unet: "UNetModel",
+        model_sampling: "DiscreteSchedule",
+        family: "Family",
+        device: "torch.device",
+        dtype: "torch.dtype",
+    ) -> None:
+        self.diffusion_model = unet
+        self.model_sampling = model_sampling
+        self.family = family
+        self.latent_format: "LatentFormat" = family.latent_format
+        self.load_device = device
+        self.dtype = dtype
+        self.model_options: dict[str, Any] = {"transformer_options": {}}
+
+    def clone(self) -> "DiffusionModel":
+        """A new MODEL sharing the weights, with its own copy of ``model_options``."""
+        other = copy.copy(self)
+        other.model_options = copy.deepcopy(self.model_options)
+        return other
+
+    def get_model_object(self, name: str) -> Any:
+        """ComfyUI's accessor: ``"model_sampling"``, ``"latent_format"`` or ``"diffusion_model"``."""
+        return getattr(self, name)
+
+    def is_clone(self, other: Any) -> bool:
+        return isinstance(other, DiffusionModel) and other.diffusion_model is self.diffusion_model
+
+    def apply_model(
+        self, x: "torch.Tensor", sigma: "torch.Tensor", context: "torch.Tensor", y: "torch.Tensor | None" = None
+    ) -> "torch.Tensor":
+        """Denoised estimate of ``x`` (fp32, on ``x``'s device) at noise levels ``sigma`` ``[B]``."""
+        import torch
+
+        ms = self.model_sampling
+        device = self.load_device
+        with torch.no_grad():
+            xc = ms.calculate_input(sigma, x).to(device=device, dtype=self.dtype)
+            t = ms.timestep(sigma).float().to(device)
+            ctx = context.to(device=device, dtype=self.dtype)
+            if y is not None:
+                y = y.to(device=device, dtype=self.dtype)
+            out = self.diffusion_model(xc, t, ctx, y).float().to(x.device)
+        return ms.calculate_denoised(sigma, out, x)
+
+    def __repr__(self) -> str:
+        return f"<DiffusionModel {self.family.name} on {self.load_device} ({self.dtype})>"
