@@ -25,11 +25,12 @@ test: install ## Every test: Rust unit tests, the .pyi stub check, the Python su
 	$(UV) run python -m mypy.stubtest comfy._scheduler
 	$(UV) run pytest
 
-bench: install ## Engine overhead benchmark (prints a table; not a test)
+bench: install ## Benchmarks: engine overhead, embedded client latency (print tables; not tests)
 	$(UV) run python benchmarks/engine_overhead.py
+	$(UV) run python benchmarks/embedded_latency.py
 
 lint: install ## clippy and mypy
 	$(CARGO) clippy --manifest-path core_rs/Cargo.toml --all-targets -- -D warnings
-	$(UV) run mypy packages/comfy-api/comfy packages/comfy-core/comfy packages/comfy-core/comfy_execution packages/comfy-core/comfy_api
+	$(UV) run mypy packages/comfy-api/comfy packages/comfy-core/comfy packages/comfy-core/comfy_execution packages/comfy-core/comfy_api packages/comfy-core/folder_paths.py packages/comfy-core/nodes.py packages/comfy-core/server.py packages/comfy-embedded/comfy packages/comfy-server/comfy
 
 .PHONY: help uv install build demo test bench lint

@@ -73,6 +73,10 @@ class Recorder:
     def comfy_on_event(self, event: Any, data: Any, prompt_id: str | None) -> None:
         self.calls.append(("comfy_on_event", (event, data, prompt_id)))
 
+    @hookimpl
+    def comfy_release_memory(self) -> None:
+        self.calls.append(("comfy_release_memory", None))
+
 
 def hook_names() -> list[str]:
     return [name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("comfy_")]
@@ -158,6 +162,13 @@ def test_comfy_on_event() -> None:
     pm = make_plugin_manager(load_entry_points=False, plugins=[plugin])
     assert pm.hook.comfy_on_event(event="execution_start", data={"prompt_id": "p"}, prompt_id="p") == []
     assert plugin.calls == [("comfy_on_event", ("execution_start", {"prompt_id": "p"}, "p"))]
+
+
+def test_comfy_release_memory() -> None:
+    plugin = Recorder()
+    pm = make_plugin_manager(load_entry_points=False, plugins=[plugin])
+    assert pm.hook.comfy_release_memory() == []
+    assert plugin.calls == [("comfy_release_memory", None)]
 
 
 @pytest.fixture

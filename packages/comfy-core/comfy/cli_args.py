@@ -132,6 +132,14 @@ def _add_core_options(parser: configargparse.ArgParser) -> None:
                         help="Send CORS headers for ORIGIN (bare flag: '*').")
     server.add_argument("--external-address", type=str, metavar="URL",
                         help="Base URL used in reported image URLs.")
+    server.add_argument("--api-key", type=str, metavar="KEY",
+                        help="Require 'Authorization: Bearer KEY' on every route but /health.")
+    server.add_argument("--max-workers", type=int, metavar="N",
+                        help="Prompts the server runs at the same time (one worker thread each).")
+    server.add_argument("--max-prompt-nodes", type=int, metavar="N",
+                        help="Reject prompts with more nodes than this (HTTP 400).")
+    server.add_argument("--max-string-length", type=int, metavar="CHARS",
+                        help="Reject prompts with a longer string input than this (HTTP 400).")
 
     cache = parser.add_argument_group("caching").add_mutually_exclusive_group()
     cache.add_argument("--cache-classic", action="store_true", help="Classic caching (unused; the default policy).")

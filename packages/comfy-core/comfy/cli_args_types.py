@@ -60,6 +60,10 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     "max_upload_size": 100.0,
     "enable_cors_header": None,
     "external_address": None,
+    "api_key": None,
+    "max_workers": 1,
+    "max_prompt_nodes": 500_000,
+    "max_string_length": 10_000_000,
     # caching
     "cache_lru": 0,
     "cache_ram": 0.0,

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from .nodes.registry import NodeRegistry, load_registry
 
-__all__ = ["get_nodes", "use_nodes", "set_default_nodes"]
+__all__ = ["get_nodes", "peek_nodes", "use_nodes", "set_default_nodes"]
 
 _context_nodes: contextvars.ContextVar[NodeRegistry | None] = contextvars.ContextVar("comfy_nodes", default=None)
 _default_nodes: NodeRegistry | None = None
@@ -33,6 +33,12 @@ def get_nodes() -> NodeRegistry:
             if _default_nodes is None:
                 _default_nodes = load_registry()
     return _default_nodes
+
+
+def peek_nodes() -> NodeRegistry | None:
+    """Like :func:`get_nodes`, but None instead of loading the default registry."""
+    nodes = _context_nodes.get()
+    return nodes if nodes is not None else _default_nodes
 
 
 @contextlib.contextmanager

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from comfy.cli_args import parse_args
 from comfy.cli_args_types import Configuration
@@ -15,17 +17,12 @@ def _setup_logging(config: Configuration) -> None:
     logging.basicConfig(stream=sys.stderr, level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-def make_executor(config: Configuration):  # type: ignore[no-untyped-def]
-    """The executor for a configuration: workspace folders, every plugin and custom node.
-
-    Makes ``config`` the process's current configuration (``comfy.cli_args.args``) and, as
-    ComfyUI does at start-up, empties the temp folder (previews of earlier runs).
-    """
+def start_up(config: Configuration):  # type: ignore[no-untyped-def]
+    """What the command does first: makes ``config`` the process's current configuration
+    (``comfy.cli_args.args``) and its folders the process default, and, as ComfyUI does at
+    start-up, empties the temp folder (previews of earlier runs). Returns the plugin manager."""
     from comfy import folder_paths
     from comfy.cli_args import set_current_configuration
-    from comfy.execution import PromptExecutor
-    from comfy.nodes.registry import load_registry
-    from comfy.nodes_context import set_default_nodes
     from comfy.plugins.manager import make_plugin_manager
 
     pm = make_plugin_manager()
@@ -33,6 +30,17 @@ def make_executor(config: Configuration):  # type: ignore[no-untyped-def]
     paths = folder_paths.configure(config, plugin_manager=pm)
     if paths.clean_temp_directory():
         logging.getLogger(__name__).debug("emptied the temp folder %s", paths.temp_directory)
+    return pm
+
+
+def make_executor(config: Configuration):  # type: ignore[no-untyped-def]
+    """The executor for a configuration: workspace folders, every plugin and custom node
+    (after :func:`start_up`)."""
+    from comfy.execution import PromptExecutor
+    from comfy.nodes.registry import load_registry
+    from comfy.nodes_context import set_default_nodes
+
+    pm = start_up(config)
     registry = load_registry(config, plugin_manager=pm)
     set_default_nodes(registry)
     return PromptExecutor.from_configuration(config, registry, plugin_manager=pm)
@@ -44,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if config.workflows:
         from comfy.cmd.workflows import run_workflows
 
+        comfy_class = _embedded_client_class()
+        if comfy_class is not None:
+            start_up(config)
+            return asyncio.run(_run_workflows_embedded(comfy_class, config))
         executor = make_executor(config)
         try:
             return run_workflows(executor, list(config.workflows))
@@ -59,6 +71,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     return int(serve(config) or 0)
+
+
+def _embedded_client_class() -> Any:
+    """``comfy.client.embedded_comfy_client.Comfy`` when comfy-embedded is installed, else None."""
+    try:
+        from comfy.client.embedded_comfy_client import Comfy
+    except ImportError:
+        return None
+    return Comfy
+
+
+async def _run_workflows_embedded(comfy_class: Any, config: Configuration) -> int:
+    from comfy.cmd.workflows import run_workflows_embedded
+
+    async with comfy_class(configuration=config) as client:
+        return await run_workflows_embedded(client, list(config.workflows))
 
 
 def entrypoint() -> None:

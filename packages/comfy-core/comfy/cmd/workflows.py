@@ -5,6 +5,10 @@ every workflow one JSON line goes to standard output: `{"prompt_id", "outputs"}`
 `{"error", "node_errors"}` (ComfyUI's `/prompt` error body) when it is rejected, or
 `{"prompt_id", "error"}` with the `execution_error` data when a node fails. Logs go to standard
 error. The exit status is 0 only when every workflow succeeded.
+
+Workflows run through the embedded client (`comfy.client.embedded_comfy_client.Comfy`, from
+`comfy-embedded`) when it is installed, else on a `PromptExecutor` directly
+(:func:`run_workflows`).
 """
 
 from __future__ import annotations
@@ -50,15 +54,15 @@ def check_api_format(prompt: Any) -> str | None:
     return None
 
 
-def run_workflows(executor: PromptExecutor, sources: list[str], out: IO[str] = sys.stdout, stdin: IO[str] = sys.stdin) -> int:
-    """Runs every workflow of `sources`; returns the exit status."""
-    status = 0
+def iter_workflows(sources: list[str], out: IO[str] = sys.stdout, stdin: IO[str] = sys.stdin) -> Iterator[Any]:
+    """Every workflow of `sources`, in order. For a file that cannot be read, or JSON that does
+    not parse, it prints the error line on `out` and yields `_READ_FAILED` instead."""
     for source in sources:
         try:
             text = stdin.read() if source == "-" else open(source, encoding="utf-8").read()
         except OSError as e:
             print(json.dumps(_error_body("invalid_prompt", "Cannot read the workflow file", str(e))), file=out, flush=True)
-            status = 1
+            yield _READ_FAILED
             continue
         prompts = iter_json_objects(text, "<stdin>" if source == "-" else source)
         while True:
@@ -68,10 +72,21 @@ def run_workflows(executor: PromptExecutor, sources: list[str], out: IO[str] = s
                 break
             except ValueError as e:
                 print(json.dumps(_error_body("invalid_prompt", "Cannot parse the workflow as JSON", str(e))), file=out, flush=True)
-                status = 1
+                yield _READ_FAILED
                 break
-            if run_one(executor, prompt, out) != 0:
-                status = 1
+            yield prompt
+
+
+_READ_FAILED = object()
+"""Yielded by :func:`iter_workflows` after it printed a read or parse error."""
+
+
+def run_workflows(executor: PromptExecutor, sources: list[str], out: IO[str] = sys.stdout, stdin: IO[str] = sys.stdin) -> int:
+    """Runs every workflow of `sources` on `executor`; returns the exit status."""
+    status = 0
+    for prompt in iter_workflows(sources, out, stdin):
+        if prompt is _READ_FAILED or run_one(executor, prompt, out) != 0:
+            status = 1
     return status
 
 
@@ -92,3 +107,45 @@ def run_one(executor: PromptExecutor, prompt: Any, out: IO[str]) -> int:
         return 1
     print(json.dumps({"prompt_id": prompt_id, "outputs": outputs}, default=str), file=out, flush=True)
     return 0
+
+
+class _FailureRecorder:
+    """A progress handler that keeps the last `execution_error` / `execution_interrupted` data."""
+
+    def __init__(self) -> None:
+        self.client_id = str(uuid.uuid4())
+        self.failure: dict[str, Any] = {}
+
+    def send_sync(self, event: Any, data: Any, sid: Any = None) -> None:
+        if event in ("execution_error", "execution_interrupted") and isinstance(data, dict):
+            self.failure = data
+
+
+async def run_workflows_embedded(client: Any, sources: list[str], out: IO[str] = sys.stdout, stdin: IO[str] = sys.stdin) -> int:
+    """Runs every workflow of `sources` with an embedded client (a running `Comfy`); returns the exit status."""
+    status = 0
+    for prompt in iter_workflows(sources, out, stdin):
+        if prompt is _READ_FAILED:
+            status = 1
+            continue
+        problem = check_api_format(prompt)
+        if problem is not None:
+            print(json.dumps(_error_body("invalid_prompt", "Cannot execute the workflow", problem)), file=out, flush=True)
+            status = 1
+            continue
+        prompt_id = str(uuid.uuid4())
+        recorder = _FailureRecorder()
+        try:
+            outputs = await client.queue_prompt(prompt, prompt_id=prompt_id, progress_handler=recorder)
+        except PromptValidationError as e:
+            print(json.dumps({"error": e.error, "node_errors": e.node_errors}, default=str), file=out, flush=True)
+            status = 1
+            continue
+        except Exception as e:
+            failure = recorder.failure or {"prompt_id": prompt_id, "exception_message": str(e), "exception_type": type(e).__name__}
+            logger.debug("workflow %s failed", prompt_id, exc_info=True)
+            print(json.dumps({"prompt_id": prompt_id, "error": failure}, default=str), file=out, flush=True)
+            status = 1
+            continue
+        print(json.dumps({"prompt_id": prompt_id, "outputs": outputs}, default=str), file=out, flush=True)
+    return status

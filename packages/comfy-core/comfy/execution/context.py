@@ -5,7 +5,7 @@ threads and in async tasks alike."""
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,16 @@ class PromptContext:
     progress: ProgressRegistry
     run: Run | None = None
     extra_data: dict[str, Any] = field(default_factory=dict)
+    sender: Callable[[Any, Any, str | None], None] | None = None
+    """Delivers a node's own messages (``event, data, sid``); when None they go through
+    ``progress`` like the node events (to the prompt's handler and ``comfy_on_event``)."""
+
+    def send(self, event: Any, data: Any, sid: str | None = None) -> bool:
+        """Send a message from a node of this prompt; False when nobody receives it."""
+        if self.sender is not None:
+            self.sender(event, data, sid)
+            return True
+        return self.progress.send(event, data)
 
 
 class NodeContext:
@@ -65,6 +75,15 @@ def node_context(ctx: NodeContext) -> Iterator[NodeContext]:
         yield ctx
     finally:
         _current_node.reset(token)
+
+
+def send_event(event: Any, data: Any, sid: str | None = None) -> bool:
+    """Send ``event`` from the running node to its prompt's event handler (custom nodes'
+    ``PromptServer.instance.send_sync``); False outside a node or when nobody listens."""
+    ctx = _current_node.get()
+    if ctx is None:
+        return False
+    return ctx.prompt.send(event, data, sid)
 
 
 def enter_node_context(ctx: NodeContext) -> contextvars.Token[NodeContext | None]:

@@ -15,7 +15,7 @@ import math
 import time
 import traceback
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,6 +146,9 @@ class PromptExecutor:
         self.plugin_manager = plugin_manager
         self._objects: dict[tuple[str, str], Any] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.on_prompt_start: Callable[[str], None] | None = None
+        """Called with the prompt id as each prompt starts, just after the interrupt flag is reset
+        (an embedded client re-arms there an interrupt asked for before the prompt started)."""
         self.success = True
         self.status_messages: list[tuple[str, dict[str, Any]]] = []
         self.history_result: dict[str, Any] = {}
@@ -347,6 +350,8 @@ class _PromptHost:
         if ex.engine.busy:
             raise RuntimeError("this executor is already running a prompt")
         interrupt_current_processing(False)
+        if ex.on_prompt_start is not None:
+            ex.on_prompt_start(self.prompt_id)
         ex.success = True
         ex.status_messages = []
         self._message("execution_start", {"prompt_id": self.prompt_id}, timestamp=True)

@@ -1,4 +1,11 @@
-"""What the executor needs to know about a node class, read once per class."""
+"""What the executor needs to know about a node class, read once per class.
+
+A V1 class is read as it is. A class that offers ``GET_V1_CLASS()`` (every V3
+``comfy_api.latest.io.ComfyNode``) is read through the V1 class it returns: ``INPUT_TYPES``,
+``RETURN_TYPES``, ``FUNCTION`` … derived from its schema, and stateless calls with ``cls.hidden``
+(see :mod:`comfy_api.latest._v1_adapter`). The executor then instantiates and calls that class,
+so nothing else in the engine distinguishes V1 from V3.
+"""
 
 from __future__ import annotations
 
@@ -52,6 +59,10 @@ class NodeClassInfo:
 
     @classmethod
     def of(cls, class_type: str, node_class: type) -> NodeClassInfo:
+        """Read ``node_class`` (a V3 class through its V1 adapter) registered as ``class_type``."""
+        as_v1 = getattr(node_class, "GET_V1_CLASS", None)
+        if callable(as_v1):
+            node_class = as_v1()
         types = input_types(node_class)
         hidden = {}
         for name, spec in types["hidden"].items():

@@ -46,6 +46,14 @@ class ProgressRegistry:
         ids = self._running | {changed}
         self._emit("progress_state", {"prompt_id": self.prompt_id, "nodes": {i: self._state(i) for i in ids}})
 
+    def send(self, event: Any, data: Any) -> bool:
+        """Send a node's own message (``PromptServer.instance.send_sync`` in a custom node) the
+        way the prompt's node events go; False when nobody receives node events."""
+        if self._emit is None:
+            return False
+        self._emit(event, data)
+        return True
+
     def start(self, node_id: str) -> None:
         self.nodes[node_id] = {"state": "running", "value": 0.0, "max": 1.0}
         self._running.add(node_id)

@@ -1,7 +1,7 @@
-"""Node discovery: the registry, the V1 custom-node loader and ``/object_info`` (``comfy.nodes``).
+"""Node discovery: the registry, the custom-node loader and ``/object_info`` (``comfy.nodes``).
 
 * :mod:`comfy.nodes.registry` — :class:`NodeRegistry` and :func:`load_registry`.
-* :mod:`comfy.nodes.custom_nodes` — loads V1 packs from ``custom_nodes/`` folders.
+* :mod:`comfy.nodes.custom_nodes` — loads V1 and V3 packs from ``custom_nodes/`` folders.
 * :mod:`comfy.nodes.object_info` — node descriptions in the ``/object_info`` shape.
 """
 

@@ -1,19 +1,26 @@
-"""Load ComfyUI V1 custom-node packs from ``custom_nodes/`` folders.
+"""Load ComfyUI custom-node packs (V1 and V3) from ``custom_nodes/`` folders.
 
-Each child of a folder is a pack: a ``.py`` file or a directory with ``__init__.py``; names
-ending in ``.disabled``, hidden names and ``__pycache__`` are skipped. Every pack's
+The folders are every ``custom_nodes`` path of the workspace: ``<base>/custom_nodes`` plus those
+named by configuration (``--base-paths``, ``custom_nodes:`` in ``--extra-model-paths-config``
+files, plugins' ``comfy_folder_paths``). Each child of a folder is a pack: a ``.py`` file or a
+directory with ``__init__.py``; names ending in ``.disabled``, hidden names and ``__pycache__``
+are skipped, and so are packs that ``--disable-all-custom-nodes`` (unless whitelisted) or
+``--blacklist-custom-nodes`` rule out, whichever folder holds them. Every pack's
 ``prestartup_script.py`` runs first (all of them, before any pack is imported); then each pack is
 imported as a top-level module under a unique name (``comfy_custom_nodes_<name>_<hash>``, so
 two folders may hold packs of the same name and no pack shadows another module). A pack
-contributes ``NODE_CLASS_MAPPINGS``, ``NODE_DISPLAY_NAME_MAPPINGS`` and ``WEB_DIRECTORY``.
+contributes ``NODE_CLASS_MAPPINGS`` and ``NODE_DISPLAY_NAME_MAPPINGS`` (V1), a V3
+``comfy_entrypoint()`` (see :func:`comfy.nodes.registry.registry_from_entrypoint`), and
+``WEB_DIRECTORY`` (recorded for the web UI in ``EXTENSION_WEB_DIRS`` and on the pack).
 
-Failures (a prestartup script or an import that raises) are logged with their traceback and
-recorded in the result; they never stop the others. Before importing, ``folder_paths`` is made
-importable as an alias of :mod:`comfy.folder_paths`, as V1 packs expect (``import folder_paths``).
+Failures (a prestartup script, an import or an entry point that raises) are logged with their
+traceback and recorded in the result; they never stop the others. The ComfyUI modules packs
+import (``folder_paths``, ``nodes``, ``server``, ``comfy.utils`` …) ship with comfy-core.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import logging
@@ -61,6 +68,8 @@ class CustomNodePack:
     """The formatted traceback when importing failed."""
     seconds: float = 0.0
     node_names: list[str] = field(default_factory=list)
+    web_directory: str | None = None
+    """The absolute ``WEB_DIRECTORY`` of the pack (its front-end files), if it has one."""
 
 
 @dataclass
@@ -155,9 +164,17 @@ def _install_folder_paths_alias() -> None:
 
 
 def load_custom_nodes(
-    folders: Iterable[str], *, configuration: Mapping[str, Any] | None = None, reload: bool = False
+    folders: Iterable[str],
+    *,
+    configuration: Mapping[str, Any] | None = None,
+    reload: bool = False,
+    visible: NodeRegistry | None = None,
 ) -> CustomNodesLoadResult:
-    """Load every allowed pack of ``folders``; later packs override earlier ones' class names."""
+    """Load every allowed pack of ``folders``; later packs override earlier ones' class names.
+
+    ``visible``, when given, is the registry packs see while they import (``nodes.X``,
+    ``get_nodes()``); each loaded pack's classes are added to it (without replacing any).
+    """
     packs = find_custom_node_packs(folders)
     allowed: list[CustomNodePack] = []
     for pack in packs:
@@ -170,25 +187,39 @@ def load_custom_nodes(
     if not allowed:
         return CustomNodesLoadResult(registry, packs)
     _install_folder_paths_alias()
-    run_prestartup_scripts(allowed)
-    for pack in allowed:
-        started = time.perf_counter()
-        try:
-            module = load_custom_node_pack(pack, reload=reload)
-            pack_registry = registry_from_module(module, web_dir_key=pack.name)
-        except (Exception, SystemExit):
-            pack.error = traceback.format_exc()
-            logger.error("cannot import custom node pack %s (%s):\n%s", pack.name, pack.path, pack.error)
-            continue
-        finally:
-            pack.seconds += time.perf_counter() - started
-        for cls in pack_registry.NODE_CLASS_MAPPINGS.values():
-            if isinstance(cls, type) and "RELATIVE_PYTHON_MODULE" not in cls.__dict__:
-                try:
-                    cls.RELATIVE_PYTHON_MODULE = f"custom_nodes.{pack.name}"  # type: ignore[attr-defined]
-                except (AttributeError, TypeError):
-                    pass
-        pack.loaded = True
-        pack.node_names = list(pack_registry.NODE_CLASS_MAPPINGS)
-        registry.update(pack_registry)
+    with contextlib.ExitStack() as stack:
+        if visible is not None:
+            from ..nodes_context import use_nodes
+
+            stack.enter_context(use_nodes(visible))
+        run_prestartup_scripts(allowed)
+        for pack in allowed:
+            _load_pack(pack, registry, reload, visible)
     return CustomNodesLoadResult(registry, packs)
+
+
+def _load_pack(pack: CustomNodePack, registry: NodeRegistry, reload: bool, visible: NodeRegistry | None) -> None:
+    """Import one pack and add its nodes to ``registry`` (a failure is logged and recorded)."""
+    started = time.perf_counter()
+    try:
+        module = load_custom_node_pack(pack, reload=reload)
+        pack_registry = registry_from_module(module, web_dir_key=pack.name, walk=False)
+    except (Exception, SystemExit):
+        pack.error = traceback.format_exc()
+        logger.error("cannot import custom node pack %s (%s):\n%s", pack.name, pack.path, pack.error)
+        return
+    finally:
+        pack.seconds += time.perf_counter() - started
+    for cls in pack_registry.NODE_CLASS_MAPPINGS.values():
+        if isinstance(cls, type) and "RELATIVE_PYTHON_MODULE" not in cls.__dict__:
+            try:
+                cls.RELATIVE_PYTHON_MODULE = f"custom_nodes.{pack.name}"  # type: ignore[attr-defined]
+            except (AttributeError, TypeError):
+                pass
+    pack.loaded = True
+    pack.node_names = list(pack_registry.NODE_CLASS_MAPPINGS)
+    pack.web_directory = pack_registry.EXTENSION_WEB_DIRS.get(pack.name)
+    registry.update(pack_registry)
+    if visible is not None:
+        for class_type, node_class in pack_registry.NODE_CLASS_MAPPINGS.items():
+            visible.NODE_CLASS_MAPPINGS.setdefault(class_type, node_class)

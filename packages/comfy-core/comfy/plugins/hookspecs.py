@@ -22,6 +22,7 @@ __all__ = [
     "comfy_resolve_path",
     "comfy_folder_paths",
     "comfy_on_event",
+    "comfy_release_memory",
 ]
 
 
@@ -58,3 +59,8 @@ def comfy_folder_paths() -> dict[str, list[str]]:
 @hookspec
 def comfy_on_event(event: Any, data: Any, prompt_id: str | None) -> None:
     """Fires for every event the engine sends (``execution_start``, ``executing``, …); observes only, the return value is ignored."""
+
+
+@hookspec
+def comfy_release_memory() -> None:
+    """Fires when the embedded client shuts down or clears its caches; plugins unload models and free GPU memory (returns nothing)."""

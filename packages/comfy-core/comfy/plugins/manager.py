@@ -52,4 +52,7 @@ def make_plugin_manager(*, load_entry_points: bool = True, plugins: Iterable[Any
         load_entry_point_plugins(pm)
     for plugin in plugins:
         pm.register(plugin)
+    from .memory import track_plugin_manager
+
+    track_plugin_manager(pm)
     return pm

@@ -1,0 +1,1 @@
+"""Route modules; each exposes ``routes(state) -> list[starlette.routing.BaseRoute]``."""
