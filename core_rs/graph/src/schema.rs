@@ -238,6 +238,11 @@ impl Registry {
         self.classes.len()
     }
 
+    /// The schemas, in registration order.
+    pub fn into_schemas(self) -> Vec<NodeSchema> {
+        self.classes
+    }
+
     pub fn is_empty(&self) -> bool {
         self.classes.is_empty()
     }

@@ -65,6 +65,17 @@ impl Engine {
         Ok(())
     }
 
+    /// Adds or replaces some classes (e.g. a combo whose file list changed). A running prompt
+    /// keeps the schemas it started with.
+    fn update_schemas(&mut self, schemas: &Bound<'_, PyAny>) -> PyResult<()> {
+        let fresh = registry_from(schemas)?;
+        let registry = Arc::make_mut(&mut self.registry);
+        for schema in fresh.into_schemas() {
+            registry.insert(schema);
+        }
+        Ok(())
+    }
+
     /// Changes the cache policy; the cache starts empty.
     #[pyo3(signature = (policy, lru_size = 0, ram_headroom_gb = 4.0))]
     fn set_policy(&mut self, policy: &str, lru_size: usize, ram_headroom_gb: f64) -> PyResult<()> {

@@ -191,10 +191,29 @@ class PromptExecutor:
                 "extra_info": {},
             }
             return ValidationResult(False, error, [], {})
+        self._refresh_choices(prompt)
         valid, error, good, node_errors, prepared = self.engine.validate(
             prompt, partial_execution_targets, self._custom_validate
         )
         return ValidationResult(valid, error, good, node_errors, prepared)
+
+    def _refresh_choices(self, prompt: Mapping[str, Any]) -> None:
+        """Re-reads `INPUT_TYPES` of the prompt's classes that have combo inputs, as ComfyUI does at
+        every validation, so a checkpoint copied into `models/` is accepted without a restart."""
+        changed = []
+        for class_type in {n.get("class_type") for n in prompt.values() if isinstance(n, Mapping)}:
+            info = self.infos.get(class_type) if isinstance(class_type, str) else None
+            if info is None or not info.has_choices:
+                continue
+            try:
+                fresh = NodeClassInfo.of(class_type, info.cls)
+            except Exception:  # a failing INPUT_TYPES keeps the last good schema
+                continue
+            if fresh.inputs != info.inputs:
+                self.infos[class_type] = fresh
+                changed.append(compile_schema(fresh))
+        if changed:
+            self.engine.update_schemas(changed)
 
     def _custom_validate(self, node_id: str, class_type: str, constants: dict[str, Any], linked: dict[str, Any]) -> Any:
         info = self.infos[class_type]

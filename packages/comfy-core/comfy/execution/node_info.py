@@ -56,6 +56,8 @@ class NodeClassInfo:
     validate_params: tuple[str, ...] | None
     validate_kwargs: bool
     inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    has_choices: bool = False
+    """An input is a combo list: its choices (often a folder's files) may change at run time."""
 
     @classmethod
     def of(cls, class_type: str, node_class: type) -> NodeClassInfo:
@@ -97,4 +99,9 @@ class NodeClassInfo:
             validate_params=validate_params,
             validate_kwargs=validate_kwargs,
             inputs=types,
+            has_choices=any(
+                isinstance(spec, (tuple, list)) and spec and (isinstance(spec[0], (list, tuple)) or spec[0] == "COMBO")
+                for category in ("required", "optional")
+                for spec in types[category].values()
+            ),
         )
