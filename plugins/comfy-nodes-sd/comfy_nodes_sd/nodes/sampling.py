@@ -94,10 +94,15 @@ class KSampler:
 
         from ..sampling.ksampler import sample
 
+        from ..previews import make_previewer
+
         progress = ProgressBar(steps)
+        previewer = make_previewer()
 
         def on_step(i: int, total: int, info: dict[str, Any]) -> None:
-            progress.update_absolute(i + 1, total)
+            denoised = info.get("denoised")
+            frame = previewer(denoised) if previewer is not None and denoised is not None else None
+            progress.update_absolute(i + 1, total, frame)
 
         samples = sample(
             model,
