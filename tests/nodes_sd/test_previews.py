@@ -1,4 +1,4 @@
-"""Latent previews: latent2rgb frames, and no frames with --preview-method none."""
+"""Latent previews (latent2rgb frames, none with --preview-method none) and the memory hook."""
 
 from __future__ import annotations
 
@@ -29,3 +29,12 @@ def test_preview_method(method: str, frames: bool) -> None:
     if previewer is not None:
         kind, image, max_size = previewer(torch.zeros(1, 4, 8, 8))
         assert kind == "JPEG" and image.size == (8, 8) and max_size > 0
+
+
+def test_release_memory_hook_is_registered() -> None:
+    from comfy.plugins.manager import make_plugin_manager
+
+    pm = make_plugin_manager()
+    names = {impl.plugin_name for impl in pm.hook.comfy_release_memory.get_hookimpls()}
+    assert any("sd" in name for name in names), names
+    pm.hook.comfy_release_memory()

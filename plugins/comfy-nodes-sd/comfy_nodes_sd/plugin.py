@@ -27,3 +27,17 @@ def comfy_configure(parser: Any) -> None:
     if any("--cpu" in action.option_strings for action in parser._actions):
         return
     parser.add_argument("--cpu", action="store_true", default=False, help="Run the SD models on the CPU.")
+
+
+@hookimpl
+def comfy_release_memory() -> None:
+    """Frees what the SD models leave behind once their outputs are dropped from the caches:
+    unreachable model objects (a garbage collection) and CUDA's cached blocks. The plugin keeps
+    no model cache of its own, so nothing else holds a model."""
+    import gc
+    import sys
+
+    gc.collect()
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()
