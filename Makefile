@@ -25,9 +25,10 @@ test: install ## Every test: Rust unit tests, the .pyi stub check, the Python su
 	$(UV) run python -m mypy.stubtest comfy._scheduler
 	$(UV) run pytest
 
-bench: install ## Benchmarks: engine overhead, embedded client latency (print tables; not tests)
+bench: install ## Benchmarks: engine overhead, embedded client, HTTP round trips (print tables; not tests)
 	$(UV) run python benchmarks/engine_overhead.py
 	$(UV) run python benchmarks/embedded_latency.py
+	$(UV) run python benchmarks/http_roundtrip.py
 
 lint: install ## clippy and mypy
 	$(CARGO) clippy --manifest-path core_rs/Cargo.toml --all-targets -- -D warnings
