@@ -201,8 +201,11 @@ class PromptExecutor:
         """Re-reads `INPUT_TYPES` of the prompt's classes that have combo inputs, as ComfyUI does at
         every validation, so a checkpoint copied into `models/` is accepted without a restart."""
         changed = []
-        for class_type in {n.get("class_type") for n in prompt.values() if isinstance(n, Mapping)}:
-            info = self.infos.get(class_type) if isinstance(class_type, str) else None
+        class_types = {n.get("class_type") for n in prompt.values() if isinstance(n, Mapping)}
+        for class_type in class_types:
+            if not isinstance(class_type, str):
+                continue
+            info = self.infos.get(class_type)
             if info is None or not info.has_choices:
                 continue
             try:
