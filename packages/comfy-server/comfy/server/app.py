@@ -2,7 +2,7 @@
 
 It loads the node plugins (unless a `registry` is given), builds the :class:`ServerState` (queue,
 websocket connections, workspace folders) and collects the routes of every route module:
-`comfy.server.routes.prompts`, `.classic`, `.health`, `comfy.server.ws`, and, when they are
+`comfy.server.routes.prompts`, `.classic`, `.health`, `.jobs`, `comfy.server.ws`, and, when they are
 installed, `comfy.server.routes.files` and `comfy.server.routes.info`. Each route answers at its
 path and again under `/api` (`/prompt` and `/api/prompt`), as ComfyUI's server does; paths that
 already start with `/api/` are not prefixed twice.
@@ -42,6 +42,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "comfy.server.routes.classic",
     "comfy.server.ws",
     "comfy.server.routes.health",
+    "comfy.server.routes.jobs",
 )
 """Route modules that are always there (the router tries routes in order: hot ones first)."""
 

@@ -65,6 +65,8 @@ class QueuedPrompt:
     sensitive: dict[str, Any] = field(default_factory=dict, repr=False)
     targets: list[str] | None = None
     waiters: list[asyncio.Future[Any]] = field(default_factory=list, repr=False)
+    started_at: int | None = None
+    """When a worker took it (ms since the epoch); None while pending."""
 
     def as_tuple(self) -> list[Any]:
         """The upstream queue array `[number, prompt_id, prompt, extra_data, good_outputs]`."""
@@ -248,6 +250,13 @@ class PromptQueue:
             pending = [entry[2].as_tuple() for entry in sorted(self._heap, key=lambda e: (e[0], e[1])) if entry[2].prompt_id in self._pending]
         return running, pending
 
+    def items(self) -> tuple[list[QueuedPrompt], list[QueuedPrompt]]:
+        """`(running, pending)` queue items (pending in run order), for `/api/jobs`."""
+        with self._cond:
+            running = list(self._running.values())
+            pending = [entry[2] for entry in sorted(self._heap, key=lambda e: (e[0], e[1])) if entry[2].prompt_id in self._pending]
+        return running, pending
+
     def running_ids(self) -> list[str]:
         return list(self._running)
 
@@ -310,6 +319,7 @@ class PromptQueue:
                     _, _, item = heapq.heappop(self._heap)
                     if self._pending.pop(item.prompt_id, None) is None:
                         continue  # deleted while queued
+                    item.started_at = int(time.time() * 1000)
                     self._running[item.prompt_id] = item
                     return item
                 if self._flags:

@@ -1,4 +1,5 @@
-"""Workspace files over HTTP: ``GET /view``, ``POST /upload/image`` and ``POST /upload/mask``.
+"""Workspace files over HTTP: ``GET /view``, ``POST /upload/image``, ``POST /upload/mask`` and
+``GET /view_metadata/{folder}``.
 
 As ComfyUI serves them (``spec/api.md`` §6), with these rules kept everywhere:
 
@@ -20,6 +21,12 @@ As ComfyUI serves them (``spec/api.md`` §6), with these rules kept everywhere:
   ``original_ref`` and saves the result (PNG, the original's text chunks kept) under the
   uploaded name; a missing original is **404** (ComfyUI answers 200 and writes nothing) and a
   mask of another size is **400**.
+
+``/view_metadata/{folder}?filename=x.safetensors`` answers the ``__metadata__`` object of a
+safetensors file in a model folder (``checkpoints``, ``loras``, ...): only the 8-byte header
+length and the JSON header are read, never the tensors. Unknown folders, missing files, other
+extensions and headers without ``__metadata__`` are **404**; names that escape the folder are
+**403**; a header longer than 100 MB or not valid JSON is **400**.
 
 Pillow is imported only when a request needs it (``preview``, ``channel``, masks).
 """
@@ -49,7 +56,7 @@ from comfy.folder_paths import FolderPaths, PathEscapeError, safe_join
 if TYPE_CHECKING:
     from comfy.server.state import ServerState
 
-__all__ = ["routes", "content_disposition", "FORCED_DOWNLOAD_TYPES"]
+__all__ = ["routes", "content_disposition", "read_safetensors_metadata", "FORCED_DOWNLOAD_TYPES", "MAX_SAFETENSORS_HEADER"]
 
 FORCED_DOWNLOAD_TYPES = frozenset(
     {
@@ -210,6 +217,62 @@ def _view(state: ServerState) -> Callable[[Request], Any]:
         return FileResponse(path, media_type=media_type, headers=headers)
 
     return view
+
+
+# --- GET /view_metadata/{folder} ---------------------------------------------------------------
+
+MAX_SAFETENSORS_HEADER = 100 * 1024 * 1024
+"""The largest safetensors JSON header ``/view_metadata`` reads (bytes)."""
+
+
+def read_safetensors_metadata(path: str, limit: int = MAX_SAFETENSORS_HEADER) -> dict[str, Any] | None:
+    """The ``__metadata__`` of the safetensors file at ``path`` (None when it has none). Reads
+    the header only; raises ``ValueError`` for a header over ``limit`` bytes or not JSON."""
+    with open(path, "rb") as f:
+        prefix = f.read(8)
+        if len(prefix) != 8:
+            raise ValueError("not a safetensors file (too short)")
+        length = int.from_bytes(prefix, "little")
+        if length > limit:
+            raise ValueError(f"safetensors header too large ({length} bytes)")
+        header = f.read(length)
+    if len(header) != length:
+        raise ValueError("truncated safetensors header")
+    try:
+        parsed = json.loads(header)
+    except (UnicodeDecodeError, ValueError):
+        raise ValueError("the safetensors header is not JSON") from None
+    if not isinstance(parsed, dict):
+        raise ValueError("the safetensors header is not a JSON object")
+    metadata = parsed.get("__metadata__")
+    return metadata if isinstance(metadata, dict) else None
+
+
+def _view_metadata(state: ServerState) -> Callable[[Request], Any]:
+    async def view_metadata(request: Request) -> Response:
+        folder = request.path_params["folder"]
+        filename = request.query_params.get("filename", "")
+        if not filename or not filename.endswith(".safetensors"):
+            return PlainTextResponse("not found", status_code=404)
+        if not state.folders.get_folder_paths(folder):
+            return PlainTextResponse("not found", status_code=404)
+        try:
+            path = state.folders.get_full_path(folder, filename)
+        except ValueError:  # PathEscapeError: absolute, or out through ..
+            return PlainTextResponse("forbidden path", status_code=403)
+        if path is None:
+            return PlainTextResponse("not found", status_code=404)
+        try:
+            metadata = await run_in_threadpool(read_safetensors_metadata, path)
+        except ValueError as e:
+            return PlainTextResponse(str(e), status_code=400)
+        except OSError:
+            return PlainTextResponse("not found", status_code=404)
+        if metadata is None:
+            return PlainTextResponse("no metadata", status_code=404)
+        return JSONResponse(metadata)
+
+    return view_metadata
 
 
 # --- POST /upload/image and /upload/mask -------------------------------------------------------
@@ -415,9 +478,10 @@ def _os_error_status(error: OSError) -> int:
 
 
 def routes(state: ServerState) -> list[BaseRoute]:
-    """``/view``, ``/upload/image`` and ``/upload/mask`` over ``state.folders``."""
+    """``/view``, ``/upload/image``, ``/upload/mask`` and ``/view_metadata/{folder}`` over ``state.folders``."""
     return [
         Route("/view", _view(state), methods=["GET"], name="view"),
         Route("/upload/image", _upload(state, mask=False), methods=["POST"], name="upload_image"),
         Route("/upload/mask", _upload(state, mask=True), methods=["POST"], name="upload_mask"),
+        Route("/view_metadata/{folder}", _view_metadata(state), methods=["GET"], name="view_metadata"),
     ]
