@@ -9,6 +9,8 @@ import pytest
 
 from comfy import folder_paths
 
+pytest_plugins = ["server_fixtures"]
+
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[Path]:

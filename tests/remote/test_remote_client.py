@@ -49,14 +49,14 @@ def closed_port() -> int:
 # --- §10 item 8 ---------------------------------------------------------------------------------
 
 
-async def test_queue_prompt_returns_png_bytes(remote_server: RunningServer) -> None:
-    async with AsyncRemoteComfyClient(server_address=remote_server.url) as client:
+async def test_queue_prompt_returns_png_bytes(server: RunningServer) -> None:
+    async with AsyncRemoteComfyClient(server_address=server.url) as client:
         png = await client.queue_prompt(image_prompt("remote-png"))
     assert png is not None and png.startswith(PNG_MAGIC)
 
 
-async def test_queue_prompt_api_two_view_urls_per_image(remote_server: RunningServer) -> None:
-    async with AsyncRemoteComfyClient(server_address=remote_server.url) as client:
+async def test_queue_prompt_api_two_view_urls_per_image(server: RunningServer) -> None:
+    async with AsyncRemoteComfyClient(server_address=server.url) as client:
         response = await client.queue_prompt_api(image_prompt("remote-api"))
         assert isinstance(response, V1QueuePromptResponse)
         assert len(response.urls) == 2
@@ -81,8 +81,8 @@ async def test_queue_prompt_api_two_view_urls_per_image(remote_server: RunningSe
         assert len(from_text.urls) == 2
 
 
-async def test_failures_raise_runtime_error(remote_server: RunningServer) -> None:
-    async with AsyncRemoteComfyClient(server_address=remote_server.url) as client:
+async def test_failures_raise_runtime_error(server: RunningServer) -> None:
+    async with AsyncRemoteComfyClient(server_address=server.url) as client:
         with pytest.raises(RuntimeError):
             await client.queue_prompt(invalid_prompt())
         with pytest.raises(RuntimeError):
@@ -96,10 +96,10 @@ async def test_failures_raise_runtime_error(remote_server: RunningServer) -> Non
 # --- the seed's remote example ------------------------------------------------------------------
 
 
-async def test_seed_remote_example(remote_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_seed_remote_example(server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     prompt = image_prompt("seed-remote")
-    server_address = remote_server.url
+    server_address = server.url
 
     from comfy.client.aio_client import AsyncRemoteComfyClient
 
@@ -117,15 +117,15 @@ async def test_seed_remote_example(remote_server: RunningServer, tmp_path: Path,
 # --- every method -------------------------------------------------------------------------------
 
 
-async def test_queue_prompt_without_image_gives_empty_bytes(remote_server: RunningServer) -> None:
-    async with AsyncRemoteComfyClient(server_address=remote_server.url) as client:
+async def test_queue_prompt_without_image_gives_empty_bytes(server: RunningServer) -> None:
+    async with AsyncRemoteComfyClient(server_address=server.url) as client:
         assert await client.queue_prompt(int_output_prompt()) == b""
         response = await client.queue_prompt_api(int_output_prompt())
         assert response.urls == [] and "1" in response.outputs
 
 
-async def test_validation_error_carries_the_error_dict(remote_server: RunningServer) -> None:
-    async with AsyncRemoteComfyClient(server_address=remote_server.url) as client:
+async def test_validation_error_carries_the_error_dict(server: RunningServer) -> None:
+    async with AsyncRemoteComfyClient(server_address=server.url) as client:
         with pytest.raises(PromptValidationError) as caught:
             await client.queue_prompt_api(invalid_prompt())
         error = caught.value.error
@@ -140,8 +140,8 @@ async def test_validation_error_carries_the_error_dict(remote_server: RunningSer
         assert "1" in classic.value.node_errors
 
 
-async def test_execution_error_carries_the_status(remote_server: RunningServer) -> None:
-    async with AsyncRemoteComfyClient(server_address=remote_server.url) as client:
+async def test_execution_error_carries_the_status(server: RunningServer) -> None:
+    async with AsyncRemoteComfyClient(server_address=server.url) as client:
         with pytest.raises(PromptExecutionError) as caught:
             await client.queue_prompt(raise_prompt("remote failure"))
         assert caught.value.status["status_str"] == "error"
@@ -153,8 +153,8 @@ async def test_execution_error_carries_the_status(remote_server: RunningServer) 
         assert ui.value.prompt_id
 
 
-async def test_queue_and_forget_then_poll(remote_server: RunningServer) -> None:
-    async with AsyncRemoteComfyClient(server_address=remote_server.url) as client:
+async def test_queue_and_forget_then_poll(server: RunningServer) -> None:
+    async with AsyncRemoteComfyClient(server_address=server.url) as client:
         prompt_id = await client.queue_and_forget_prompt_api(image_prompt("remote-async"))
         uuid.UUID(prompt_id)
         status, outputs = await client.poll_prompt_until_done(prompt_id, max_attempts=200, poll_interval=0.05)
@@ -174,8 +174,8 @@ async def test_queue_and_forget_then_poll(remote_server: RunningServer) -> None:
         assert await client.poll_prompt_until_done(str(uuid.uuid4()), max_attempts=3, poll_interval=0.01) == (404, None)
 
 
-async def test_poll_gives_408_while_running_and_get_prompt_status_204(remote_server: RunningServer) -> None:
-    async with AsyncRemoteComfyClient(server_address=remote_server.url) as client:
+async def test_poll_gives_408_while_running_and_get_prompt_status_204(server: RunningServer) -> None:
+    async with AsyncRemoteComfyClient(server_address=server.url) as client:
         prompt_id = await client.queue_and_forget_prompt_api(sleep_prompt(1.0, value=11))
         response = await client.get_prompt_status(prompt_id)
         async with response:
@@ -185,8 +185,8 @@ async def test_poll_gives_408_while_running_and_get_prompt_status_204(remote_ser
         assert status == 200
 
 
-async def test_len_queue(remote_server: RunningServer) -> None:
-    async with AsyncRemoteComfyClient(server_address=remote_server.url) as client:
+async def test_len_queue(server: RunningServer) -> None:
+    async with AsyncRemoteComfyClient(server_address=server.url) as client:
         assert await client.len_queue() == 0
         first = await client.queue_and_forget_prompt_api(sleep_prompt(1.0, value=21))
         second = await client.queue_and_forget_prompt_api(sleep_prompt(0.1, value=22))
@@ -197,8 +197,8 @@ async def test_len_queue(remote_server: RunningServer) -> None:
         assert await client.len_queue() == 0
 
 
-async def test_queue_prompt_ui_returns_the_ui_outputs(remote_server: RunningServer) -> None:
-    async with AsyncRemoteComfyClient(server_address=remote_server.url) as client:
+async def test_queue_prompt_ui_returns_the_ui_outputs(server: RunningServer) -> None:
+    async with AsyncRemoteComfyClient(server_address=server.url) as client:
         outputs = await client.queue_prompt_ui(image_prompt("remote-ui"))
         images = outputs["2"]["images"]
         assert images[0]["filename"].startswith("remote-ui") and images[0]["type"] == "output"
@@ -208,8 +208,8 @@ async def test_queue_prompt_ui_returns_the_ui_outputs(remote_server: RunningServ
         assert "1" in other or other == {}
 
 
-async def test_concurrent_ui_prompts_share_one_client(remote_server: RunningServer) -> None:
-    async with AsyncRemoteComfyClient(server_address=remote_server.url) as client:
+async def test_concurrent_ui_prompts_share_one_client(server: RunningServer) -> None:
+    async with AsyncRemoteComfyClient(server_address=server.url) as client:
         results = await asyncio.gather(*(client.queue_prompt_ui(image_prompt(f"remote-c{i}")) for i in range(3)))
     for i, outputs in enumerate(results):
         assert outputs["2"]["images"][0]["filename"].startswith(f"remote-c{i}")
@@ -218,9 +218,9 @@ async def test_concurrent_ui_prompts_share_one_client(remote_server: RunningServ
 # --- lifecycle and addresses --------------------------------------------------------------------
 
 
-async def test_fresh_client_id_and_session_lifecycle(remote_server: RunningServer) -> None:
-    first = AsyncRemoteComfyClient(server_address=remote_server.url)
-    second = AsyncRemoteComfyClient(server_address=remote_server.url)
+async def test_fresh_client_id_and_session_lifecycle(server: RunningServer) -> None:
+    first = AsyncRemoteComfyClient(server_address=server.url)
+    second = AsyncRemoteComfyClient(server_address=server.url)
     assert first.client_id != second.client_id
     assert first.websocket_address.endswith(f"/ws?clientId={first.client_id}")
     assert AsyncRemoteComfyClient(client_id="mine").client_id == "mine"
@@ -237,8 +237,8 @@ async def test_fresh_client_id_and_session_lifecycle(remote_server: RunningServe
     await second.close()
 
 
-async def test_session_closed_after_an_error_inside_async_with(remote_server: RunningServer) -> None:
-    client = AsyncRemoteComfyClient(server_address=remote_server.url)
+async def test_session_closed_after_an_error_inside_async_with(server: RunningServer) -> None:
+    client = AsyncRemoteComfyClient(server_address=server.url)
     with pytest.raises(PromptValidationError):
         async with client:
             await client.queue_prompt(invalid_prompt())
@@ -263,11 +263,11 @@ def test_addresses() -> None:
         AsyncRemoteComfyClient(server_address="ftp://example.com")
 
 
-async def test_path_prefix_is_kept(remote_server: RunningServer) -> None:
+async def test_path_prefix_is_kept(server: RunningServer) -> None:
     # every route also answers under /api: a prefix of "/api" must reach /api/api/v1/prompts... so use
     # the classic routes, which exist at /api/prompt and /api/ws
-    async with AsyncRemoteComfyClient(server_address=remote_server.url + "/api") as client:
-        assert client.websocket_address.startswith(remote_server.url.replace("http", "ws", 1) + "/api/ws?")
+    async with AsyncRemoteComfyClient(server_address=server.url + "/api") as client:
+        assert client.websocket_address.startswith(server.url.replace("http", "ws", 1) + "/api/ws?")
         assert await client.len_queue() == 0
         outputs = await client.queue_prompt_ui(image_prompt("remote-prefix"))
         assert outputs["2"]["images"][0]["filename"].startswith("remote-prefix")
@@ -304,16 +304,16 @@ async def test_connection_error_retries_are_opt_in() -> None:
         assert calls == 3
 
 
-async def test_timeout_error(make_remote_server: Any) -> None:
-    running = make_remote_server()
+async def test_timeout_error(make_server: Any) -> None:
+    running = make_server()
     async with AsyncRemoteComfyClient(server_address=running.url, timeout=aiohttp.ClientTimeout(total=0.3)) as client:
         with pytest.raises(ComfyTimeoutError) as caught:
             await client.queue_prompt(sleep_prompt(2.0, value=31))
         assert isinstance(caught.value, TimeoutError) and isinstance(caught.value, RuntimeError)
 
 
-async def test_queue_full_error_with_retry_after(make_remote_server: Any) -> None:
-    running = make_remote_server(max_queue_size=0)
+async def test_queue_full_error_with_retry_after(make_server: Any) -> None:
+    running = make_server(max_queue_size=0)
     async with AsyncRemoteComfyClient(server_address=running.url) as client:
         with pytest.raises(QueueFullError) as caught:
             await client.queue_prompt(image_prompt())
@@ -330,8 +330,8 @@ async def test_queue_full_error_with_retry_after(make_remote_server: Any) -> Non
         assert asyncio.get_running_loop().time() - started >= 0.9  # waited Retry-After once
 
 
-async def test_api_key(make_remote_server: Any) -> None:
-    running = make_remote_server(api_key="s3cret")
+async def test_api_key(make_server: Any) -> None:
+    running = make_server(api_key="s3cret")
     async with AsyncRemoteComfyClient(server_address=running.url) as anonymous:
         with pytest.raises(ComfyClientError) as caught:
             await anonymous.len_queue()

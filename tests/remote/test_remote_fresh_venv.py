@@ -70,7 +70,7 @@ def _find_uv() -> list[str] | None:
 
 
 @pytest.mark.slow
-def test_client_in_a_fresh_aiohttp_only_venv(remote_server: RunningServer, tmp_path: Path) -> None:
+def test_client_in_a_fresh_aiohttp_only_venv(server: RunningServer, tmp_path: Path) -> None:
     import json
 
     venv = tmp_path / "venv"
@@ -85,7 +85,7 @@ def test_client_in_a_fresh_aiohttp_only_venv(remote_server: RunningServer, tmp_p
     )
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
     result = subprocess.run(
-        [str(python), "-W", "error", "-c", SCRIPT, remote_server.url, json.dumps(image_prompt("fresh-venv"))],
+        [str(python), "-W", "error", "-c", SCRIPT, server.url, json.dumps(image_prompt("fresh-venv"))],
         capture_output=True,
         text=True,
         env=env,

@@ -1,8 +1,6 @@
-"""Fixtures of the remote-client tests: a real server on 127.0.0.1 (see `tests/server/server_helpers`).
-
-`remote_server` is module-wide with default options; `make_remote_server(**options)` starts
-servers that stop after the test.
-"""
+"""Live-server fixtures shared by the HTTP test directories (tests/server, tests/server_info,
+tests/remote): `server` (module-wide, default options) and `make_server(**options)`; registered
+for the whole suite by `pytest_plugins` in tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -15,14 +13,15 @@ from server_helpers import RunningServer, start_server
 
 
 @pytest.fixture(scope="module")
-def remote_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    running = start_server(tmp_path_factory.mktemp("remote-workspace"))
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    running = start_server(tmp_path_factory.mktemp("server-workspace"))
     yield running
     running.stop()
 
 
 @pytest.fixture
-def make_remote_server(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
+def make_server(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
+    """Start servers with options (`make_server(max_queue_size=1)`); all stop after the test."""
     started: list[RunningServer] = []
 
     def make(**options: Any) -> RunningServer:
