@@ -3,7 +3,9 @@
 It loads the node plugins (unless a `registry` is given), builds the :class:`ServerState` (queue,
 websocket connections, workspace folders) and collects the routes of every route module:
 `comfy.server.routes.prompts`, `.classic`, `.health`, `.jobs`, `comfy.server.ws`, and, when they are
-installed, `comfy.server.routes.files` and `comfy.server.routes.info`. Each route answers at its
+installed, `comfy.server.routes.files` and `comfy.server.routes.info`; last, the aiohttp-style routes
+custom node packs registered on `server.PromptServer.instance.routes` (see
+:mod:`comfy.server.aiohttp_compat`; on a path conflict the server's route wins). Each route answers at its
 path and again under `/api` (`/prompt` and `/api/prompt`), as ComfyUI's server does; paths that
 already start with `/api/` are not prefixed twice.
 
@@ -132,6 +134,10 @@ def create_app(
     prompt_server = _prompt_server()
     if prompt_server is not None:
         state.on_prompt = prompt_server.trigger_on_prompt
+        # the routes custom node packs recorded while the registry loaded, after ours (ours win)
+        from comfy.server.aiohttp_compat import pack_routes
+
+        routes.extend(pack_routes(prompt_server.routes, list(routes), app=prompt_server.app))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
