@@ -224,3 +224,18 @@ def test_factory_creates_independent_managers() -> None:
     second = make_plugin_manager(load_entry_points=False)
     assert first is not second
     assert second.hook.comfy_register_nodes() == []
+
+
+def test_merge_node_mappings_refuses_duplicates() -> None:
+    import types
+
+    from comfy.plugins import merge_node_mappings
+
+    a = types.ModuleType("pack.a")
+    a.NODE_CLASS_MAPPINGS = {"A": int}  # type: ignore[attr-defined]
+    b = types.ModuleType("pack.b")
+    b.NODE_CLASS_MAPPINGS = {"B": str}  # type: ignore[attr-defined]
+    assert merge_node_mappings("pack", [a, b], "NODE_CLASS_MAPPINGS") == {"A": int, "B": str}
+    b.NODE_CLASS_MAPPINGS["A"] = float  # type: ignore[attr-defined]
+    with pytest.raises(RuntimeError, match="'A' is defined twice in pack"):
+        merge_node_mappings("pack", [a, b], "NODE_CLASS_MAPPINGS")

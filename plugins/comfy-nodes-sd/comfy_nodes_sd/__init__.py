@@ -16,20 +16,12 @@ Importing the package (and listing its nodes) does not import torch.
 
 from __future__ import annotations
 
+from comfy.plugins import merge_node_mappings
+
 from .nodes import NODE_MODULES
 
 
-def _merge(attribute: str) -> dict:
-    merged: dict = {}
-    for module in NODE_MODULES:
-        for key, value in getattr(module, attribute).items():
-            if key in merged:
-                raise RuntimeError(f"{key!r} is defined twice in comfy_nodes_sd ({module.__name__})")
-            merged[key] = value
-    return merged
-
-
-NODE_CLASS_MAPPINGS: dict[str, type] = _merge("NODE_CLASS_MAPPINGS")
-NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = _merge("NODE_DISPLAY_NAME_MAPPINGS")
+NODE_CLASS_MAPPINGS: dict[str, type] = merge_node_mappings("comfy_nodes_sd", NODE_MODULES, "NODE_CLASS_MAPPINGS")
+NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = merge_node_mappings("comfy_nodes_sd", NODE_MODULES, "NODE_DISPLAY_NAME_MAPPINGS")
 
 __all__ = ["NODE_CLASS_MAPPINGS", "NODE_DISPLAY_NAME_MAPPINGS"]

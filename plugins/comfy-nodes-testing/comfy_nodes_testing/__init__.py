@@ -13,6 +13,8 @@ name appearing in two modules is a packaging bug and raises at import.
 
 from __future__ import annotations
 
+from comfy.plugins import merge_node_mappings
+
 from types import ModuleType
 
 from . import (
@@ -42,17 +44,7 @@ NODE_MODULES: tuple[ModuleType, ...] = (
 )
 
 
-def _merge(attribute: str) -> dict:
-    merged: dict = {}
-    for module in NODE_MODULES:
-        for key, value in getattr(module, attribute).items():
-            if key in merged:
-                raise RuntimeError(f"{key!r} is defined twice in comfy_nodes_testing ({module.__name__})")
-            merged[key] = value
-    return merged
-
-
-NODE_CLASS_MAPPINGS: dict[str, type] = _merge("NODE_CLASS_MAPPINGS")
-NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = _merge("NODE_DISPLAY_NAME_MAPPINGS")
+NODE_CLASS_MAPPINGS: dict[str, type] = merge_node_mappings("comfy_nodes_testing", NODE_MODULES, "NODE_CLASS_MAPPINGS")
+NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = merge_node_mappings("comfy_nodes_testing", NODE_MODULES, "NODE_DISPLAY_NAME_MAPPINGS")
 
 __all__ = ["NODE_CLASS_MAPPINGS", "NODE_DISPLAY_NAME_MAPPINGS", "NODE_MODULES"]

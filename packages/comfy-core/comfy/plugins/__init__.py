@@ -21,9 +21,13 @@ import.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from types import ModuleType
+from typing import Any
+
 import pluggy
 
-__all__ = ["PROJECT_NAME", "ENTRY_POINT_GROUP", "hookimpl", "hookspec"]
+__all__ = ["PROJECT_NAME", "ENTRY_POINT_GROUP", "hookimpl", "hookspec", "merge_node_mappings"]
 
 PROJECT_NAME = "comfyui"
 """The pluggy project name shared by the markers and the plugin manager."""
@@ -36,3 +40,15 @@ hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 """Marks a plugin's hook implementation."""
+
+
+def merge_node_mappings(package: str, modules: Iterable[ModuleType], attribute: str) -> dict[str, Any]:
+    """Merges one mapping (``NODE_CLASS_MAPPINGS`` or ``NODE_DISPLAY_NAME_MAPPINGS``) of a plugin's
+    node modules; a name defined twice is a packaging bug and raises ``RuntimeError``."""
+    merged: dict[str, Any] = {}
+    for module in modules:
+        for key, value in getattr(module, attribute).items():
+            if key in merged:
+                raise RuntimeError(f"{key!r} is defined twice in {package} ({module.__name__})")
+            merged[key] = value
+    return merged
