@@ -89,3 +89,18 @@ class Client:
                 if event == "execution_error":
                     raise Exception(data)
         return result
+
+
+def uniform_value(image: np.ndarray) -> int:
+    """The single value of a uniform image (asserts it is uniform)."""
+    assert image.min() == image.max(), f"image is not uniform: {image.min()}..{image.max()}"
+    return int(image.min())
+
+
+def warm_up(client: Client) -> None:
+    """One small run first, so that timings exclude first-use costs (importing torch, PNG)."""
+    g = GraphBuilder(prefix="warmup")
+    image = g.node("StubImage", content="BLACK", height=8, width=8, batch_size=1)
+    sleep = g.node("TestSleep", value=image.out(0), seconds=0.0)
+    g.node("PreviewImage", images=sleep.out(0))
+    client.run(g)

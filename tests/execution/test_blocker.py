@@ -5,18 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
-from harness import Client
+from harness import Client, uniform_value
 
 from comfy_execution.graph_utils import GraphBuilder
 
 SIZE = {"height": 32, "width": 32, "batch_size": 1}
-
-
-def uniform_value(image: np.ndarray) -> int:
-    assert image.min() == image.max(), f"image is not uniform: {image.min()}..{image.max()}"
-    return int(image.min())
 
 
 def test_unblocked_passes_through(client: Client, builder: GraphBuilder) -> None:

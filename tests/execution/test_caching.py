@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-from harness import Client
+from harness import Client, uniform_value
 
 from comfy_execution.graph_utils import GraphBuilder
 
@@ -13,11 +12,6 @@ SIZE = {"height": 32, "width": 32, "batch_size": 1}
 
 def caches(client: Client) -> bool:
     return client.executor.cache_policy != "none"
-
-
-def uniform_value(image: np.ndarray) -> int:
-    assert image.min() == image.max(), f"image is not uniform: {image.min()}..{image.max()}"
-    return int(image.min())
 
 
 def _mix_graph(g: GraphBuilder) -> dict[str, object]:

@@ -5,27 +5,12 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import pytest
-from harness import Client
+from harness import Client, uniform_value, warm_up
 
 from comfy_execution.graph_utils import GraphBuilder
 
 SIZE = {"height": 32, "width": 32, "batch_size": 1}
-
-
-def uniform_value(image: np.ndarray) -> int:
-    assert image.min() == image.max(), f"image is not uniform: {image.min()}..{image.max()}"
-    return int(image.min())
-
-
-def warm_up(client: Client) -> None:
-    """One small run first, so that timings exclude first-use costs (importing torch, PNG)."""
-    g = GraphBuilder(prefix="warmup")
-    image = g.node("StubImage", content="BLACK", height=8, width=8, batch_size=1)
-    sleep = g.node("TestSleep", value=image.out(0), seconds=0.0)
-    g.node("PreviewImage", images=sleep.out(0))
-    client.run(g)
 
 
 def test_for_loop(client: Client, builder: GraphBuilder) -> None:
