@@ -13,6 +13,11 @@ The app's lifespan starts the prompt workers (and binds `server.PromptServer.ins
 custom-node compatibility object, to this server's websockets and queue) and, at shutdown, stops them: pending prompts are
 dropped, the running one is interrupted, requests waiting for a result get 503 and websockets are
 closed (code 1001). `comfy.server.main.serve` runs it under uvicorn.
+
+Two seams serve a distributed frontend (`comfy.distributed.frontend`), which runs prompts on remote
+workers: `queue_factory` builds `state.queue` (anything with :class:`PromptQueueProtocol`'s
+members) instead of the local :class:`PromptQueue`, and `extra_routes(state)` returns routes that
+come before every module's (so they replace, e.g., `/object_info` or `/health`).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -30,7 +35,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from comfy.cli_args_types import Configuration
 from comfy.folder_paths import FolderPaths
 from comfy.nodes.registry import NodeRegistry
-from comfy.server.queue import PromptQueue
+from comfy.server.queue import PromptQueue, PromptQueueProtocol
 from comfy.server.security import SecurityMiddleware
 from comfy.server.state import ServerState
 from comfy.server.ws import ConnectionManager
@@ -89,9 +94,12 @@ def create_app(
     *,
     registry: NodeRegistry | None = None,
     plugin_manager: Any = None,
+    queue_factory: Callable[[Configuration, NodeRegistry, FolderPaths, ConnectionManager], PromptQueueProtocol] | None = None,
+    extra_routes: Callable[[ServerState], list[BaseRoute]] | None = None,
 ) -> Starlette:
     """The server application for `configuration` (defaults when None); `registry` replaces the
-    node classes the plugins would give. The state is at `app.state.comfy`."""
+    node classes the plugins would give; `queue_factory` and `extra_routes`: see the module
+    docstring. The state is at `app.state.comfy`."""
     configuration = configuration if configuration is not None else Configuration()
     if plugin_manager is None:
         plugin_manager = registry.plugin_manager if registry is not None else None
@@ -105,14 +113,18 @@ def create_app(
 
         registry = load_registry(configuration, plugin_manager=plugin_manager)
     connections = ConnectionManager()
-    queue = PromptQueue(
-        configuration,
-        registry,
-        folders,
-        connections,
-        plugin_manager=plugin_manager,
-        max_workers=int(configuration.get("max_workers") or 1),
-    )
+    queue: PromptQueueProtocol
+    if queue_factory is not None:
+        queue = queue_factory(configuration, registry, folders, connections)
+    else:
+        queue = PromptQueue(
+            configuration,
+            registry,
+            folders,
+            connections,
+            plugin_manager=plugin_manager,
+            max_workers=int(configuration.get("max_workers") or 1),
+        )
     state = ServerState(
         configuration=configuration,
         registry=registry,
@@ -124,6 +136,9 @@ def create_app(
         port=int(configuration.get("port") or 8188),
     )
     routes: list[BaseRoute] = []
+    if extra_routes is not None:
+        for route in extra_routes(state):
+            routes.extend(with_api_prefix(route))
     for name in ROUTE_MODULES + OPTIONAL_ROUTE_MODULES:
         module = _import_route_module(name, optional=name in OPTIONAL_ROUTE_MODULES)
         if module is None:

@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from comfy.cli_args import use_configuration
 from comfy.cli_args_types import Configuration
@@ -40,7 +40,7 @@ from comfy.server.history import History
 if TYPE_CHECKING:
     from comfy.server.ws import ConnectionManager
 
-__all__ = ["PromptQueue", "QueuedPrompt", "SHUTTING_DOWN"]
+__all__ = ["PromptQueue", "PromptQueueProtocol", "QueuedPrompt", "SHUTTING_DOWN"]
 
 logger = logging.getLogger(__name__)
 
@@ -415,3 +415,46 @@ class PromptQueue:
 
 _FLAGS: Any = QueuedPrompt(0, "", {}, {}, [])
 """What `_take` returns when only `/free` flags are waiting."""
+
+
+class PromptQueueProtocol(Protocol):
+    """What the route modules, the websocket and the app use of `state.queue`: the seam between
+    the HTTP surface and whatever runs prompts. :class:`PromptQueue` runs them in this process;
+    a distributed frontend (`comfy.distributed.frontend_queue`) forwards them to remote workers
+    and passes its own queue to `create_app(queue_factory=...)`."""
+
+    history: History
+    max_workers: int
+
+    @property
+    def alive(self) -> bool: ...
+    @property
+    def pending_count(self) -> int: ...
+    @property
+    def remaining(self) -> int: ...
+    def start(self, loop: asyncio.AbstractEventLoop) -> None: ...
+    def begin_stop(self) -> None: ...
+    def stop(self, timeout: float = 10.0) -> None: ...
+    def next_number(self) -> int: ...
+    def validate(self, prompt: Any, partial_execution_targets: list[str] | None = None) -> ValidationResult: ...
+    async def avalidate(self, prompt: Any, partial_execution_targets: list[str] | None = None) -> ValidationResult: ...
+    def put(
+        self,
+        prompt: dict[str, Any],
+        validation: ValidationResult,
+        *,
+        prompt_id: str | None = None,
+        number: float | None = None,
+        extra_data: Mapping[str, Any] | None = None,
+        targets: list[str] | None = None,
+        waiter: asyncio.Future[Any] | None = None,
+    ) -> QueuedPrompt: ...
+    def state_of(self, prompt_id: str) -> str | None: ...
+    def add_waiter(self, prompt_id: str, waiter: asyncio.Future[Any]) -> bool: ...
+    def snapshot(self) -> tuple[list[list[Any]], list[list[Any]]]: ...
+    def items(self) -> tuple[list[QueuedPrompt], list[QueuedPrompt]]: ...
+    def running_ids(self) -> list[str]: ...
+    def delete(self, prompt_ids: Iterable[str]) -> int: ...
+    def wipe(self) -> int: ...
+    def interrupt(self, prompt_id: str | None = None) -> bool: ...
+    def set_flag(self, name: str, value: bool = True) -> None: ...

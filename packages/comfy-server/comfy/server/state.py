@@ -18,7 +18,7 @@ from comfy.folder_paths import FolderPaths
 from comfy.nodes.registry import NodeRegistry
 
 if TYPE_CHECKING:
-    from comfy.server.queue import PromptQueue
+    from comfy.server.queue import PromptQueueProtocol
     from comfy.server.ws import ConnectionManager
 
 __all__ = ["ServerState", "server_feature_flags"]
@@ -45,7 +45,8 @@ class ServerState:
     configuration: Configuration
     registry: NodeRegistry
     folders: FolderPaths
-    queue: PromptQueue
+    queue: PromptQueueProtocol
+    """The local :class:`~comfy.server.queue.PromptQueue`, or a distributed frontend's queue."""
     connections: ConnectionManager
     started_at: float = field(default_factory=time.time)
     """`time.time()` when the app was created."""
