@@ -1,0 +1,169 @@
+from http import HTTPStatus
+from typing import Any, cast
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_message import ErrorMessage
+from ...types import Response
+
+
+def _get_kwargs(
+    folder: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/models/{folder}".format(
+            folder=quote(str(folder), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | ErrorMessage | list[str] | None:
+    if response.status_code == 200:
+        response_200 = cast(list[str], response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = ErrorMessage.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorMessage.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = cast(Any, None)
+        return response_404
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | ErrorMessage | list[str]]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    folder: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Any | ErrorMessage | list[str]]:
+    """The model files of one folder (relative paths, `/`-separated, sorted).
+
+    Args:
+        folder (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | ErrorMessage | list[str]]
+    """
+
+    kwargs = _get_kwargs(
+        folder=folder,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    folder: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Any | ErrorMessage | list[str] | None:
+    """The model files of one folder (relative paths, `/`-separated, sorted).
+
+    Args:
+        folder (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | ErrorMessage | list[str]
+    """
+
+    return sync_detailed(
+        folder=folder,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    folder: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Any | ErrorMessage | list[str]]:
+    """The model files of one folder (relative paths, `/`-separated, sorted).
+
+    Args:
+        folder (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | ErrorMessage | list[str]]
+    """
+
+    kwargs = _get_kwargs(
+        folder=folder,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    folder: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Any | ErrorMessage | list[str] | None:
+    """The model files of one folder (relative paths, `/`-separated, sorted).
+
+    Args:
+        folder (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | ErrorMessage | list[str]
+    """
+
+    return (
+        await asyncio_detailed(
+            folder=folder,
+            client=client,
+        )
+    ).parsed

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.input_spec_item_type_1 import InputSpecItemType1
+
+
+T = TypeVar("T", bound="NodeInputHidden")
+
+
+@_attrs_define
+class NodeInputHidden:
+    """Hidden inputs (`PROMPT`, `UNIQUE_ID`, ...), as names or input specs."""
+
+    additional_properties: dict[
+        str, list[InputSpecItemType1 | list[Any] | str] | str
+    ] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.input_spec_item_type_1 import InputSpecItemType1
+
+        field_dict: dict[str, Any] = {}
+        for prop_name, prop in self.additional_properties.items():
+            if isinstance(prop, list):
+                field_dict[prop_name] = []
+                for componentsschemas_input_spec_item_data in prop:
+                    componentsschemas_input_spec_item: dict[str, Any] | list[Any] | str
+                    if isinstance(componentsschemas_input_spec_item_data, list):
+                        componentsschemas_input_spec_item = (
+                            componentsschemas_input_spec_item_data
+                        )
+
+                    elif isinstance(
+                        componentsschemas_input_spec_item_data, InputSpecItemType1
+                    ):
+                        componentsschemas_input_spec_item = (
+                            componentsschemas_input_spec_item_data.to_dict()
+                        )
+                    else:
+                        componentsschemas_input_spec_item = (
+                            componentsschemas_input_spec_item_data
+                        )
+                    field_dict[prop_name].append(componentsschemas_input_spec_item)
+
+            else:
+                field_dict[prop_name] = prop
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.input_spec_item_type_1 import InputSpecItemType1
+
+        d = dict(src_dict)
+        node_input_hidden = cls()
+
+        additional_properties = {}
+        for prop_name, prop_dict in d.items():
+
+            def _parse_additional_property(
+                data: object,
+            ) -> list[InputSpecItemType1 | list[Any] | str] | str:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    additional_property_type_1 = []
+                    _additional_property_type_1 = data
+                    for (
+                        componentsschemas_input_spec_item_data
+                    ) in _additional_property_type_1:
+
+                        def _parse_componentsschemas_input_spec_item(
+                            data: object,
+                        ) -> InputSpecItemType1 | list[Any] | str:
+                            try:
+                                if not isinstance(data, list):
+                                    raise TypeError()
+                                componentsschemas_input_spec_item_type_0_type_1 = cast(
+                                    list[Any], data
+                                )
+
+                                return componentsschemas_input_spec_item_type_0_type_1
+                            except (TypeError, ValueError, AttributeError, KeyError):
+                                pass
+                            try:
+                                if not isinstance(data, dict):
+                                    raise TypeError()
+                                componentsschemas_input_spec_item_type_1 = (
+                                    InputSpecItemType1.from_dict(data)
+                                )
+
+                                return componentsschemas_input_spec_item_type_1
+                            except (TypeError, ValueError, AttributeError, KeyError):
+                                pass
+                            return cast(InputSpecItemType1 | list[Any] | str, data)
+
+                        componentsschemas_input_spec_item = (
+                            _parse_componentsschemas_input_spec_item(
+                                componentsschemas_input_spec_item_data
+                            )
+                        )
+
+                        additional_property_type_1.append(
+                            componentsschemas_input_spec_item
+                        )
+
+                    return additional_property_type_1
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[InputSpecItemType1 | list[Any] | str] | str, data)
+
+            additional_property = _parse_additional_property(prop_dict)
+
+            additional_properties[prop_name] = additional_property
+
+        node_input_hidden.additional_properties = additional_properties
+        return node_input_hidden
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> list[InputSpecItemType1 | list[Any] | str] | str:
+        return self.additional_properties[key]
+
+    def __setitem__(
+        self, key: str, value: list[InputSpecItemType1 | list[Any] | str] | str
+    ) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
