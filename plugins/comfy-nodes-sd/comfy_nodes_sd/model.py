@@ -5,6 +5,11 @@ family, the device and dtype it runs in, and ``model_options`` (a dict nodes may
 ComfyUI's model patches do). :meth:`apply_model` turns a noisy latent at noise level σ into the
 denoised estimate, ComfyUI's ``BaseModel.apply_model``: input scaling, the nearest discrete
 timestep, the UNet in its dtype, the prediction converted back in fp32.
+
+Weight patches (LoRA): ``add_patches`` gives this MODEL (usually a fresh clone) a new
+:class:`~comfy_nodes_sd.patches.PatchSet`; the shared UNet is patched when this MODEL runs and
+restored when a clone without those patches runs (``comfy_nodes_sd.patches``). Before each run the
+UNet is also placed on its device by the model manager (``comfy_nodes_sd.memory``).
 """
 
 from __future__ import annotations
@@ -40,12 +45,27 @@ class DiffusionModel:
         self.load_device = device
         self.dtype = dtype
         self.model_options: dict[str, Any] = {"transformer_options": {}}
+        from .patches import EMPTY
+
+        self.patches = EMPTY
 
     def clone(self) -> "DiffusionModel":
         """A new MODEL sharing the weights, with its own copy of ``model_options``."""
         other = copy.copy(self)
         other.model_options = copy.deepcopy(self.model_options)
         return other
+
+    def add_patches(self, adapters: dict[str, Any], strength_patch: float = 1.0, strength_model: float = 1.0) -> list[str]:
+        """Add weight changes (``{UNet parameter name: adapter}``) at ``strength_patch``; returns the
+        names patched (ComfyUI's ``ModelPatcher.add_patches``). Unknown names are ignored."""
+        from .patches import Patch, patcher_for
+
+        params = dict(self.diffusion_model.named_parameters())
+        known = {name: Patch(adapter, strength_patch, strength_model) for name, adapter in adapters.items() if name in params}
+        if known:
+            patcher_for(self.diffusion_model)
+            self.patches = self.patches.extend(known)
+        return list(known)
 
     def get_model_object(self, name: str) -> Any:
         """ComfyUI's accessor: ``"model_sampling"``, ``"latent_format"`` or ``"diffusion_model"``."""
@@ -60,15 +80,20 @@ class DiffusionModel:
         """Denoised estimate of ``x`` (fp32, on ``x``'s device) at noise levels ``sigma`` ``[B]``."""
         import torch
 
+        from . import memory
+        from .patches import wanting
+
         ms = self.model_sampling
         device = self.load_device
+        memory.use(self.diffusion_model, device)
         with torch.no_grad():
             xc = ms.calculate_input(sigma, x).to(device=device, dtype=self.dtype)
             t = ms.timestep(sigma).float().to(device)
             ctx = context.to(device=device, dtype=self.dtype)
             if y is not None:
                 y = y.to(device=device, dtype=self.dtype)
-            out = self.diffusion_model(xc, t, ctx, y).float().to(x.device)
+            with wanting(self.diffusion_model, self.patches):
+                out = self.diffusion_model(xc, t, ctx, y).float().to(x.device)
         return ms.calculate_denoised(sigma, out, x)
 
     def __repr__(self) -> str:

@@ -31,13 +31,17 @@ def comfy_configure(parser: Any) -> None:
 
 @hookimpl
 def comfy_release_memory() -> None:
-    """Frees what the SD models leave behind once their outputs are dropped from the caches:
-    unreachable model objects (a garbage collection) and CUDA's cached blocks. The plugin keeps
-    no model cache of its own, so nothing else holds a model."""
+    """Unloads the SD models: the model manager drops its checkpoint cache and moves every model off
+    the GPU (``comfy_nodes_sd.memory``); then a garbage collection and CUDA's cached blocks go back.
+    Models still referenced by the engine's output caches stay alive until those are cleared (the
+    embedded client and ``/free`` clear them first). Importing torch is avoided when nothing was loaded."""
     import gc
     import sys
 
+    memory = sys.modules.get("comfy_nodes_sd.memory")
+    if memory is not None:
+        memory.unload_all()
     gc.collect()
     torch = sys.modules.get("torch")
-    if torch is not None and torch.cuda.is_available():
+    if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
         torch.cuda.empty_cache()

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import conditioning, loaders, sampling, vae
+from . import conditioning, loaders, sampling, vae, lora
 
-NODE_MODULES: tuple[ModuleType, ...] = (loaders, conditioning, sampling, vae)
+NODE_MODULES: tuple[ModuleType, ...] = (loaders, conditioning, sampling, vae, lora)
 
 __all__ = ["NODE_MODULES"]
