@@ -50,6 +50,10 @@ ROUTE_MODULES: tuple[str, ...] = (
     "comfy.server.ws",
     "comfy.server.routes.health",
     "comfy.server.routes.jobs",
+    "comfy.server.routes.userdata",
+    "comfy.server.routes.webui",
+    "comfy.server.routes.internal",
+    "comfy.server.routes.ui",  # the web UI's static files: before info's /extensions/{name}/…
 )
 """Route modules that are always there (the router tries routes in order: hot ones first)."""
 
