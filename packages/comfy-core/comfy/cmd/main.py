@@ -61,6 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_workflows(executor, list(config.workflows))
         finally:
             executor.close()
+    if config.get("distributed_queue_frontend"):
+        try:
+            from comfy.distributed.frontend import serve_frontend  # type: ignore[import-not-found]
+        except ImportError as e:
+            print(f"comfyui: --distributed-queue-frontend needs comfy-amqp and comfy-server ({e})", file=sys.stderr)
+            return 2
+        return int(serve_frontend(config) or 0)
     try:
         from comfy.server.main import serve  # type: ignore[import-not-found]
     except ImportError:
