@@ -56,9 +56,12 @@ def test_sigma_tables(ms: DiscreteSchedule, name: str, expected: list[float]) ->
 
 
 def test_every_scheduler_ends_at_zero_and_decreases(ms: DiscreteSchedule) -> None:
-    assert SCHEDULER_NAMES == ["normal", "karras", "exponential", "sgm_uniform", "simple", "ddim_uniform"]
+    assert SCHEDULER_NAMES == ["simple", "sgm_uniform", "karras", "exponential", "ddim_uniform", "beta", "normal", "linear_quadratic", "kl_optimal"]
     for name, fn in SCHEDULERS.items():
         for steps in (1, 3, 20):
+            if name == "kl_optimal" and steps == 1:
+                assert bool(fn(ms, 1)[0].isnan())  # ComfyUI's formula divides by steps - 1
+                continue
             sigmas = fn(ms, steps)
             assert len(sigmas) == steps + 1 and float(sigmas[-1]) == 0.0, name
             assert bool((sigmas[:-1] > sigmas[1:]).all()), name
@@ -101,7 +104,9 @@ def test_samplers_recover_a_known_clean_image(ms: DiscreteSchedule, name: str) -
     sigmas = ksampler_sigmas(ms, "karras", 5, 1.0, name)
     x = torch.randn(x0.shape, generator=torch.Generator().manual_seed(0)) * sigmas[0]
     out = SAMPLERS[name](model, x, sigmas, callback=calls.append, noise_sampler=default_noise_sampler(x, 7))
-    assert torch.allclose(out, x0, atol=1e-5)
+    # UniPC stops at σ = 0.001 instead of 0 (ComfyUI's choice): 0.001 of the noise is left
+    atol = 3e-3 if name.startswith("uni_pc") else 1e-5
+    assert torch.allclose(out, x0, atol=atol)
     assert [c["i"] for c in calls] == list(range(len(sigmas) - 1))
 
 

@@ -1,17 +1,21 @@
-"""KSampler's procedure, step by step as ComfyUI runs it (``common_ksampler`` → ``KSampler.sample``).
+"""KSampler's procedure, step by step as ComfyUI runs it (``common_ksampler`` → ``comfy.sample.sample``
+→ ``KSampler.sample`` → ``CFGGuider`` → ``KSAMPLER.sample``), and the SAMPLER value.
 
-1. σ schedule: ``ksampler_sigmas`` (scheduler, steps, denoise, the sampler's own rule). No σ, no work:
-   the latent comes back unchanged.
-2. Noise: ``prepare_noise(latent, seed, batch_index)`` on the CPU, then everything moves to the
-   model's device.
-3. Start point: a non-zero latent is scaled into the model's space (``process_in``); then
-   ``latent + σ₀·noise`` — or ``√(1 + σ₀²)·noise`` when σ₀ is the schedule's maximum ("max denoise").
-4. The sampler runs the guided denoiser (inpainting wrapper when the latent has a ``noise_mask``);
-   stochastic samplers draw step noise from ``seed + 1`` (CPU) or ``seed`` (GPU).
-5. The result, in fp32, goes back to VAE space (``process_out``) on the CPU.
+1. An all-zero latent with the wrong channel count becomes zeros with the model's channels.
+2. Noise: ``prepare_noise(latent, seed, batch_index)`` on the CPU, or zeros when noise is disabled.
+3. σ schedule: ``ksampler_sigmas`` (scheduler, steps, denoise, the sampler's own rule); then
+   KSamplerAdvanced's window: ``sigmas[:last_step + 1]`` (its last σ set to 0 when
+   ``force_full_denoise``), then ``sigmas[start_step:]`` — a start at or past the end returns the
+   latent unchanged.
+4. The guider (:class:`~comfy_nodes_sd.sampling.guiders.CFGGuider`) prepares latent, mask and
+   conditioning and calls :meth:`SamplerObject.sample`, which starts from
+   ``latent + σ₀·noise`` (``√(1 + σ₀²)·noise`` when σ₀ is the schedule's maximum), wraps the denoiser
+   for inpainting and runs the sampler function with the seed (ancestral noise: seed + 1 on the CPU,
+   Brownian trees: seed).
+5. The result, in fp32, goes back to VAE space and to the CPU.
 
-Progress: one ``comfy.utils.ProgressBar`` update per step; interrupts are honoured at every model
-evaluation.
+``ddim`` is ``euler`` whose inpainting noise (the noise that re-noises the kept area) is a fresh draw
+from seed + 1 rather than the initial noise, as ComfyUI's ``inpaint_options={"random": True}``.
 """
 
 from __future__ import annotations
@@ -25,21 +29,19 @@ if TYPE_CHECKING:
 
     from ..model import DiffusionModel
 
-__all__ = ["sample", "prepare_mask", "fix_empty_latent_channels"]
+__all__ = ["SamplerObject", "sampler_object", "sample", "sample_custom", "prepare_mask", "fix_empty_latent_channels"]
+
+Callback = Callable[[int, int, dict[str, Any]], None]
+"""``callback(step_index, total_steps, info)`` with k-diffusion's step dict (``x``, ``denoised``, ...)."""
+
+INPAINT_RANDOM_NOISE = frozenset({"ddim"})
 
 
 def prepare_mask(mask: "torch.Tensor", shape: "torch.Size", device: Any) -> "torch.Tensor":
-    """A noise mask ``[B?, H, W]`` resized (bilinear) to the latent and repeated over channels and batch."""
-    import torch
-    import torch.nn.functional as F
+    """A noise mask resized (bilinear) to the latent ``shape`` and repeated over channels and batch."""
+    from .guiders import prepare_mask as _prepare
 
-    mask = F.interpolate(mask.reshape((-1, 1, mask.shape[-2], mask.shape[-1])).float(), size=(shape[2], shape[3]), mode="bilinear")
-    mask = torch.cat([mask] * shape[1], dim=1)
-    if mask.shape[0] > shape[0]:
-        mask = mask[: shape[0]]
-    elif mask.shape[0] < shape[0]:
-        mask = mask.repeat([math.ceil(shape[0] / mask.shape[0]), 1, 1, 1])[: shape[0]]
-    return mask.to(device)
+    return _prepare(mask, shape, device)
 
 
 def fix_empty_latent_channels(model: "DiffusionModel", latent: "torch.Tensor") -> "torch.Tensor":
@@ -50,6 +52,79 @@ def fix_empty_latent_channels(model: "DiffusionModel", latent: "torch.Tensor") -
     if latent.shape[1] != channels and torch.count_nonzero(latent) == 0:
         return torch.zeros([latent.shape[0], channels, *latent.shape[2:]], dtype=latent.dtype, device=latent.device)
     return latent
+
+
+class SamplerObject:
+    """The SAMPLER type: a sampler function with its options (ComfyUI's ``KSAMPLER``)."""
+
+    def __init__(self, name: str, function: Callable[..., "torch.Tensor"], extra_options: dict[str, Any] | None = None, inpaint_options: dict[str, Any] | None = None) -> None:
+        self.name = name
+        self.sampler_function = function
+        self.extra_options = dict(extra_options or {})
+        self.inpaint_options = dict(inpaint_options or {})
+
+    def __repr__(self) -> str:
+        return f"<SAMPLER {self.name} {self.extra_options or ''}>"
+
+    @staticmethod
+    def max_denoise(model: "DiffusionModel", sigmas: "torch.Tensor") -> bool:
+        sigma_max = float(model.model_sampling.sigma_max)
+        sigma = float(sigmas[0])
+        return math.isclose(sigma_max, sigma, rel_tol=1e-05) or sigma > sigma_max
+
+    def sample(
+        self,
+        denoiser: Callable[["torch.Tensor", "torch.Tensor"], "torch.Tensor"],
+        model: "DiffusionModel",
+        sigmas: "torch.Tensor",
+        seed: int | None,
+        callback: Callback | None,
+        noise: "torch.Tensor",
+        latent_image: "torch.Tensor",
+        denoise_mask: "torch.Tensor | None" = None,
+    ) -> "torch.Tensor":
+        """Runs the sampler from ``noise`` around ``latent_image`` (model space) over ``sigmas``."""
+        import torch
+
+        from .model_wrapper import InpaintDenoiser
+
+        inpaint_noise = noise
+        if self.inpaint_options.get("random", False):
+            generator = torch.Generator(device="cpu").manual_seed((41 if seed is None else seed) + 1)
+            inpaint_noise = torch.randn(noise.shape, generator=generator, device="cpu").to(noise.dtype).to(noise.device)
+        model_k = InpaintDenoiser(denoiser, denoise_mask, latent_image, inpaint_noise)
+        ms = model.model_sampling
+        x = ms.noise_scaling(sigmas[0], noise, latent_image, self.max_denoise(model, sigmas))
+        total = len(sigmas) - 1
+
+        def on_step(info: dict[str, Any]) -> None:
+            if callback is not None:
+                callback(int(info["i"]), total, info)
+
+        samples = self.sampler_function(model_k, x, sigmas, callback=on_step, seed=seed, **self.extra_options)
+        return ms.inverse_noise_scaling(sigmas[-1], samples)
+
+
+def sampler_object(name: str, extra_options: dict[str, Any] | None = None) -> SamplerObject:
+    """The SAMPLER for a KSampler ``sampler_name`` (ComfyUI's ``sampler_object`` / ``ksampler``)."""
+    from .samplers import get_sampler
+
+    inpaint = {"random": True} if name in INPAINT_RANDOM_NOISE else None
+    return SamplerObject(name, get_sampler(name), extra_options, inpaint)
+
+
+def _window(sigmas: "torch.Tensor", start_step: int | None, last_step: int | None, force_full_denoise: bool) -> "torch.Tensor | None":
+    """KSamplerAdvanced's part of the schedule; None when nothing is left to sample."""
+    if last_step is not None and last_step < (len(sigmas) - 1):
+        sigmas = sigmas[: last_step + 1].clone()
+        if force_full_denoise:
+            sigmas[-1] = 0
+    if start_step is not None:
+        if start_step < (len(sigmas) - 1):
+            sigmas = sigmas[start_step:]
+        else:
+            return None
+    return sigmas
 
 
 def sample(
@@ -64,48 +139,53 @@ def sample(
     positive: list[Any],
     negative: list[Any],
     denoise: float = 1.0,
+    disable_noise: bool = False,
+    start_step: int | None = None,
+    last_step: int | None = None,
+    force_full_denoise: bool = False,
     noise_mask: "torch.Tensor | None" = None,
     batch_index: list[int] | None = None,
-    callback: Callable[[int, int, dict[str, Any]], None] | None = None,
+    callback: Callback | None = None,
 ) -> "torch.Tensor":
-    """The sampled latent (VAE space, fp32, CPU) for ``latent_image`` (VAE space)."""
+    """The sampled latent (VAE space, fp32, CPU) for ``latent_image`` (VAE space): KSampler and
+    KSamplerAdvanced."""
     import torch
 
-    from .model_wrapper import CFGDenoiser, InpaintDenoiser, convert_conditioning
-    from .noise import default_noise_sampler, prepare_noise
-    from .samplers import get_sampler
+    from .guiders import CFGGuider
+    from .noise import prepare_noise
     from .schedulers import ksampler_sigmas
 
-    ms = model.model_sampling
-    sampler = get_sampler(sampler_name)
-    sigmas = ksampler_sigmas(ms, scheduler, steps, denoise, sampler_name)
-    if sigmas.shape[-1] == 0:
-        return latent_image
-
     latent_image = fix_empty_latent_channels(model, latent_image)
-    noise = prepare_noise(latent_image, seed, batch_index)
-    device = model.load_device
-    latent = latent_image
-    if torch.count_nonzero(latent) > 0:
-        latent = model.latent_format.process_in(latent)
-    latent, noise, sigmas = latent.to(device), noise.to(device), sigmas.to(device)
+    if disable_noise:
+        noise = torch.zeros(latent_image.size(), dtype=latent_image.dtype, layout=latent_image.layout, device="cpu")
+    else:
+        noise = prepare_noise(latent_image, seed, batch_index)
+    sampler = sampler_object(sampler_name)  # unknown names fail before any work
+    sigmas = ksampler_sigmas(model.model_sampling, scheduler, steps, denoise, sampler_name)
+    window = _window(sigmas, start_step, last_step, force_full_denoise)
+    if window is None:
+        return latent_image.to(device="cpu", dtype=torch.float32)
+    guider = CFGGuider(model)
+    guider.set_conds(positive, negative)
+    guider.set_cfg(cfg)
+    out = guider.sample(noise, latent_image, sampler, window, noise_mask, callback, seed)
+    return out.to(device="cpu", dtype=torch.float32)
 
-    denoiser: Any = CFGDenoiser(
-        model, convert_conditioning(positive, model, device), convert_conditioning(negative, model, device), cfg
-    )
-    if noise_mask is not None:
-        denoiser = InpaintDenoiser(denoiser, model, prepare_mask(noise_mask, noise.shape, device), latent, noise)
 
-    sigma_max = float(ms.sigma_max)
-    max_denoise = math.isclose(sigma_max, float(sigmas[0]), rel_tol=1e-05) or float(sigmas[0]) > sigma_max
-    x = ms.noise_scaling(sigmas[0], noise, latent, max_denoise)
+def sample_custom(
+    guider: Any,
+    noise: "torch.Tensor",
+    latent_image: "torch.Tensor",
+    sampler: SamplerObject,
+    sigmas: "torch.Tensor",
+    *,
+    noise_mask: "torch.Tensor | None" = None,
+    callback: Callback | None = None,
+    seed: int | None = None,
+) -> "torch.Tensor":
+    """A custom-sampling run (SamplerCustom / SamplerCustomAdvanced): the guider samples with the
+    given noise, SAMPLER and σ; the result in fp32 on the CPU."""
+    import torch
 
-    total = len(sigmas) - 1
-
-    def on_step(info: dict[str, Any]) -> None:
-        if callback is not None:
-            callback(info["i"], total, info)
-
-    out = sampler(denoiser, x, sigmas, callback=on_step, noise_sampler=default_noise_sampler(x, seed))
-    out = ms.inverse_noise_scaling(sigmas[-1], out)
-    return model.latent_format.process_out(out.to(torch.float32)).cpu()
+    out = guider.sample(noise, latent_image, sampler, sigmas, noise_mask, callback, seed)
+    return out.to(device="cpu", dtype=torch.float32)

@@ -2,18 +2,25 @@
 
 Every sampler has the same signature::
 
-    sampler(model, x, sigmas, *, callback=None, noise_sampler=None) -> x
+    sampler(model, x, sigmas, *, callback=None, noise_sampler=None, seed=None, **options) -> x
 
 ``model(x, sigma)`` returns the denoised estimate for a batch of σ ``[B]``; ``x`` starts as the
-noised latent at ``sigmas[0]``; ``sigmas`` ends with 0; ``callback`` receives k-diffusion's step dict
-(``x``, ``i``, ``sigma``, ``sigma_hat``, ``denoised``) after each model evaluation of a step;
-``noise_sampler(sigma, sigma_next)`` draws fresh noise for stochastic samplers. Each docstring names
-the algorithm. Register a new one with ``@register("name")``; the names appear in KSampler's
-``sampler_name`` list in registration order.
+noised latent at ``sigmas[0]``; ``sigmas`` usually ends with 0; ``callback`` receives k-diffusion's
+step dict (``x``, ``i``, ``sigma``, ``sigma_hat``, ``denoised``) once per step;
+``noise_sampler(sigma, sigma_next)`` draws fresh noise for stochastic samplers, and when it is not
+given the sampler makes ComfyUI's default from ``seed`` (a seeded generator for ancestral samplers,
+a Brownian tree for the SDE samplers). ``options`` are the sampler's own knobs (``eta``,
+``s_noise``, ``order``, ...), as ComfyUI's sampler nodes pass them. Each docstring names the
+algorithm.
+
+Register a new one with ``@register("name")``. ``SAMPLER_NAMES`` lists the registered names in
+ComfyUI's order (``comfy.samplers.KSampler.SAMPLERS``), so KSampler's combo reads like ComfyUI's
+minus the samplers not implemented here.
 
 Arithmetic follows k-diffusion expression by expression (the order of float operations matters when
 the goal is ComfyUI's numbers, not just the same mathematics). Nothing here imports torch at module
-level: the names are listed without it.
+level: the names are listed without it. The modules ``samplers_extra``, ``samplers_sde`` and
+``unipc`` register the rest of the family.
 """
 
 from __future__ import annotations
@@ -38,13 +45,14 @@ class Sampler(Protocol):
         *,
         callback: Callable[[dict[str, Any]], None] | None = None,
         noise_sampler: "NoiseSampler | None" = None,
+        seed: int | None = None,
     ) -> "torch.Tensor": ...
 
 
 SAMPLERS: dict[str, Sampler] = {}
 """Sampler functions by ComfyUI name."""
 
-DISCARD_PENULTIMATE_SIGMA = frozenset({"dpm_2", "dpm_2_ancestral"})
+DISCARD_PENULTIMATE_SIGMA = frozenset({"dpm_2", "dpm_2_ancestral", "uni_pc", "uni_pc_bh2"})
 """Samplers run with one more step whose next-to-last σ is dropped (ComfyUI does so for these)."""
 
 
@@ -80,12 +88,13 @@ def _ancestral_step(sigma_from: Any, sigma_to: Any, eta: float = 1.0) -> tuple[A
     return sigma_down, sigma_up
 
 
-def _need_noise(noise_sampler: "NoiseSampler | None", x: "torch.Tensor") -> "NoiseSampler":
+def _need_noise(noise_sampler: "NoiseSampler | None", x: "torch.Tensor", seed: int | None) -> "NoiseSampler":
+    """The given noise sampler, else ComfyUI's default: a generator seeded from ``seed``."""
     if noise_sampler is not None:
         return noise_sampler
     from .noise import default_noise_sampler
 
-    return default_noise_sampler(x)
+    return default_noise_sampler(x, seed)
 
 
 def _report(callback: Callable[[dict[str, Any]], None] | None, x: Any, i: int, sigma: Any, sigma_hat: Any, denoised: Any) -> None:
@@ -97,7 +106,7 @@ def _report(callback: Callable[[dict[str, Any]], None] | None, x: Any, i: int, s
 
 
 @register("euler")
-def sample_euler(model, x, sigmas, *, callback=None, noise_sampler=None):  # type: ignore[no-untyped-def]
+def sample_euler(model, x, sigmas, *, callback=None, noise_sampler=None, seed=None):  # type: ignore[no-untyped-def]
     """Euler's method on the probability-flow ODE (Karras et al. 2022, Algorithm 2 without churn)."""
     s_in = x.new_ones([x.shape[0]])
     for i in range(len(sigmas) - 1):
@@ -111,9 +120,9 @@ def sample_euler(model, x, sigmas, *, callback=None, noise_sampler=None):  # typ
 
 
 @register("euler_ancestral")
-def sample_euler_ancestral(model, x, sigmas, *, callback=None, noise_sampler=None, eta=1.0, s_noise=1.0):  # type: ignore[no-untyped-def]
+def sample_euler_ancestral(model, x, sigmas, *, callback=None, noise_sampler=None, seed=None, eta=1.0, s_noise=1.0):  # type: ignore[no-untyped-def]
     """Ancestral sampling with Euler steps (k-diffusion): step down to σ_down, add noise of σ_up."""
-    noise_sampler = _need_noise(noise_sampler, x)
+    noise_sampler = _need_noise(noise_sampler, x, seed)
     s_in = x.new_ones([x.shape[0]])
     for i in range(len(sigmas) - 1):
         denoised = model(x, sigmas[i] * s_in)
@@ -129,7 +138,7 @@ def sample_euler_ancestral(model, x, sigmas, *, callback=None, noise_sampler=Non
 
 
 @register("heun")
-def sample_heun(model, x, sigmas, *, callback=None, noise_sampler=None):  # type: ignore[no-untyped-def]
+def sample_heun(model, x, sigmas, *, callback=None, noise_sampler=None, seed=None):  # type: ignore[no-untyped-def]
     """Heun's second-order method (Karras et al. 2022, Algorithm 2 without churn); Euler on the last step."""
     s_in = x.new_ones([x.shape[0]])
     for i in range(len(sigmas) - 1):
@@ -150,7 +159,7 @@ def sample_heun(model, x, sigmas, *, callback=None, noise_sampler=None):  # type
 
 
 @register("dpm_2")
-def sample_dpm_2(model, x, sigmas, *, callback=None, noise_sampler=None):  # type: ignore[no-untyped-def]
+def sample_dpm_2(model, x, sigmas, *, callback=None, noise_sampler=None, seed=None):  # type: ignore[no-untyped-def]
     """DPM-Solver-2-inspired midpoint method in log σ (k-diffusion's ``sample_dpm_2``)."""
     s_in = x.new_ones([x.shape[0]])
     for i in range(len(sigmas) - 1):
@@ -173,9 +182,9 @@ def sample_dpm_2(model, x, sigmas, *, callback=None, noise_sampler=None):  # typ
 
 
 @register("dpm_2_ancestral")
-def sample_dpm_2_ancestral(model, x, sigmas, *, callback=None, noise_sampler=None, eta=1.0, s_noise=1.0):  # type: ignore[no-untyped-def]
+def sample_dpm_2_ancestral(model, x, sigmas, *, callback=None, noise_sampler=None, seed=None, eta=1.0, s_noise=1.0):  # type: ignore[no-untyped-def]
     """Ancestral sampling with DPM-Solver-2 midpoint steps (k-diffusion's ``sample_dpm_2_ancestral``)."""
-    noise_sampler = _need_noise(noise_sampler, x)
+    noise_sampler = _need_noise(noise_sampler, x, seed)
     s_in = x.new_ones([x.shape[0]])
     for i in range(len(sigmas) - 1):
         denoised = model(x, sigmas[i] * s_in)
@@ -198,7 +207,7 @@ def sample_dpm_2_ancestral(model, x, sigmas, *, callback=None, noise_sampler=Non
 
 
 @register("dpmpp_2m")
-def sample_dpmpp_2m(model, x, sigmas, *, callback=None, noise_sampler=None):  # type: ignore[no-untyped-def]
+def sample_dpmpp_2m(model, x, sigmas, *, callback=None, noise_sampler=None, seed=None):  # type: ignore[no-untyped-def]
     """DPM-Solver++(2M) (Lu et al. 2022): second-order multistep in t = −log σ, first order at the ends."""
     s_in = x.new_ones([x.shape[0]])
 
@@ -225,5 +234,25 @@ def sample_dpmpp_2m(model, x, sigmas, *, callback=None, noise_sampler=None):  # 
     return x
 
 
+COMFY_SAMPLER_ORDER: tuple[str, ...] = (
+    "euler", "euler_cfg_pp", "euler_ancestral", "euler_ancestral_cfg_pp", "heun", "heunpp2",
+    "exp_heun_2_x0", "exp_heun_2_x0_sde", "dpm_2", "dpm_2_ancestral", "lms", "dpm_fast", "dpm_adaptive",
+    "dpmpp_2s_ancestral", "dpmpp_2s_ancestral_cfg_pp", "dpmpp_sde", "dpmpp_sde_gpu", "dpmpp_2m",
+    "dpmpp_2m_cfg_pp", "dpmpp_2m_sde", "dpmpp_2m_sde_gpu", "dpmpp_2m_sde_heun", "dpmpp_2m_sde_heun_gpu",
+    "dpmpp_3m_sde", "dpmpp_3m_sde_gpu", "ddpm", "lcm", "ipndm", "ipndm_v", "deis", "res_multistep",
+    "res_multistep_cfg_pp", "res_multistep_ancestral", "res_multistep_ancestral_cfg_pp",
+    "gradient_estimation", "gradient_estimation_cfg_pp", "er_sde", "seeds_2", "seeds_3", "sa_solver",
+    "sa_solver_pece", "ddim", "uni_pc", "uni_pc_bh2",
+)  # fmt: skip
+"""ComfyUI's ``KSampler.SAMPLERS`` (``KSAMPLER_NAMES + ["ddim", "uni_pc", "uni_pc_bh2"]``)."""
+
+from . import samplers_extra, samplers_sde, unipc  # noqa: E402,F401  (they register themselves)
+
+_ordered = {name: SAMPLERS[name] for name in COMFY_SAMPLER_ORDER if name in SAMPLERS}
+_ordered.update(SAMPLERS)
+SAMPLERS.clear()
+SAMPLERS.update(_ordered)
+del _ordered
+
 SAMPLER_NAMES: list[str] = list(SAMPLERS)
-"""The registered names, in registration order."""
+"""The registered names in ComfyUI's order (names ComfyUI does not have, last)."""
