@@ -1,0 +1,173 @@
+"""The distributed frontend: ComfyUI's whole HTTP API, with the prompts running on remote workers.
+
+    comfyui --distributed-queue-connection-uri=amqp://guest:guest@rabbit/ --distributed-queue-frontend
+
+serves what a local `comfyui` serves (`comfy.server`), but loads no node plugin and needs neither
+torch nor a GPU (`pip install comfy-server comfy-amqp`):
+
+- the prompt queue is a :class:`~comfy.distributed.frontend_queue.DistributedPromptQueue`
+  (validation with the workers' announced classes, results, progress, files, cluster-wide
+  `/queue`, `/history`, cancel and interrupt);
+- `/object_info` and `/object_info/{class}` answer with the classes the live workers announced
+  (merged; see :class:`~comfy.distributed.frontend_schemas.NodeCatalog`);
+- `/ready` is 200 while the frontend is connected to the broker and at least one worker is live;
+  its body lists the workers and the number of known classes.
+
+Output files come back inside the results and are written into this frontend's own workspace
+(`--cwd`, `--output-directory`), so `/view` and `Accept: image/png` need no shared disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from comfy.cli_args_types import Configuration
+from comfy.folder_paths import FolderPaths
+from comfy.nodes.registry import NodeRegistry
+from comfy.server.http import json_response
+from comfy.server.state import ServerState
+from comfy.server.ws import ConnectionManager
+
+from .client import DistributedComfyClient
+from .frontend_queue import DistributedPromptQueue
+
+__all__ = ["create_frontend_app", "frontend_routes", "serve_frontend"]
+
+logger = logging.getLogger(__name__)
+
+
+def frontend_routes(state: ServerState) -> list[BaseRoute]:
+    """The routes a frontend answers differently from a local server (they come first)."""
+    queue = state.queue
+    assert isinstance(queue, DistributedPromptQueue)
+    catalog = queue.catalog
+
+    async def get_object_info(request: Request) -> Response:
+        if len(catalog) == 0:
+            await queue._wait_for_classes(1.0)
+        return json_response(catalog.object_info())
+
+    async def get_object_info_node(request: Request) -> Response:
+        node_class = request.path_params["node_class"]
+        info = catalog.object_info().get(node_class)
+        return json_response({} if info is None else {node_class: info})
+
+    async def ready(request: Request) -> Response:
+        reasons: list[str] = []
+        if state.shutting_down:
+            reasons.append("shutting down")
+        if not queue.alive:
+            reasons.append("not connected to the broker")
+        workers = queue.client.cluster.live_workers()
+        if not workers:
+            reasons.append("no worker is live")
+        max_queue = state.configuration.get("max_queue_size")
+        if max_queue is not None and queue.pending_count >= int(max_queue):
+            reasons.append("the queue is full")
+        body: dict[str, Any] = {
+            "status": "not_ready" if reasons else "ready",
+            "nodes": len(catalog),
+            "workers": len(workers),
+            "worker_ids": sorted(w.worker_id for w in workers),
+            "queue_remaining": queue.remaining,
+            "uptime_s": round(time.time() - state.started_at, 3),
+        }
+        if reasons:
+            body["reasons"] = reasons
+        return json_response(body, 503 if reasons else 200)
+
+    return [
+        Route("/object_info", get_object_info, methods=["GET"]),
+        Route("/object_info/{node_class}", get_object_info_node, methods=["GET"]),
+        Route("/ready", ready, methods=["GET", "HEAD"]),
+    ]
+
+
+def create_frontend_app(configuration: Configuration | None = None, *, client: DistributedComfyClient | None = None) -> Starlette:
+    """The server app of a distributed frontend (no node plugin is loaded). `client` replaces the
+    one the configuration describes (`distributed_queue_connection_uri`, `distributed_queue_name`)."""
+    from comfy.server.app import create_app
+
+    configuration = configuration if configuration is not None else Configuration()
+
+    def make_queue(config: Configuration, registry: NodeRegistry, folders: FolderPaths, connections: ConnectionManager) -> DistributedPromptQueue:
+        return DistributedPromptQueue(config, folders, connections, client=client)
+
+    return create_app(configuration, registry=NodeRegistry(), queue_factory=make_queue, extra_routes=frontend_routes)
+
+
+def serve_frontend(configuration: Configuration) -> int:
+    """`comfyui --distributed-queue-frontend`: serve until interrupted; returns the exit status.
+    Start-up and shutdown as `comfy.server.main.serve`, without loading node plugins."""
+    import uvicorn
+
+    from comfy import folder_paths
+    from comfy.cli_args import set_current_configuration
+    from comfy.server.app import begin_shutdown
+    from comfy.server.main import bind_sockets
+
+    set_current_configuration(configuration)
+    paths = folder_paths.configure(configuration)
+    paths.clean_temp_directory()
+    for folder in (paths.input_directory, paths.output_directory, paths.temp_directory):
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as e:
+            logger.warning("cannot create %s: %s", folder, e)
+    app = create_frontend_app(configuration)
+    listen = str(configuration.get("listen") or "127.0.0.1")
+    port = 8188 if configuration.get("port") is None else int(configuration.get("port"))
+    try:
+        sockets: list[socket.socket] = bind_sockets(listen, port)
+    except OSError as e:
+        print(f"comfyui: cannot listen on {listen} port {port}: {e}", file=sys.stderr)
+        return 1
+    state = app.state.comfy
+    state.port = sockets[0].getsockname()[1]
+    level = str(configuration.get("logging_level") or "INFO").lower()
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            begin_shutdown(state)
+            await super().shutdown(sockets)
+
+    server = Server(
+        uvicorn.Config(
+            app,
+            log_level="warning" if level == "info" else level,
+            access_log=False,
+            ws="websockets-sansio",
+            lifespan="on",
+            timeout_graceful_shutdown=10,
+            ws_max_size=16 * 1024 * 1024,
+            server_header=False,
+        )
+    )
+    print(f"Starting distributed frontend\n\nTo see the GUI go to: {state.local_address}", file=sys.stderr, flush=True)
+    previous = signal.signal(signal.SIGTERM, _stopped) if threading.current_thread() is threading.main_thread() else None
+    try:
+        server.run(sockets=sockets)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        for sock in sockets:
+            sock.close()
+    return 0
+
+
+def _stopped(signum: int, frame: Any) -> None:
+    """SIGTERM after uvicorn's graceful shutdown: nothing left to do."""
