@@ -170,6 +170,18 @@ def _add_core_options(parser: configargparse.ArgParser) -> None:
     run.add_argument("-v", "--verbose", dest="logging_level", type=_logging_level, nargs="?", const="DEBUG",
                      metavar="LEVEL", help="Set the log level (bare flag: DEBUG).")
 
+    distributed = parser.add_argument_group("distributed queue (comfy-amqp)")
+    distributed.add_argument("--distributed-queue-connection-uri", type=str, metavar="URI",
+                             help="AMQP URL of the RabbitMQ broker (amqp://user:password@host:port/vhost); enables distributed mode.")
+    distributed.add_argument("--distributed-queue-name", type=str, metavar="NAME",
+                             help="The cluster's job queue name (also the prefix of its exchanges).")
+    distributed.add_argument("--distributed-queue-worker", action="store_true",
+                             help="Run as a worker: take prompts from the queue and run them (like comfyui-worker).")
+    distributed.add_argument("--distributed-queue-frontend", action="store_true",
+                             help="Serve the HTTP API and run prompts on the queue's workers.")
+    distributed.add_argument("--health-port", type=int, metavar="PORT",
+                             help="Worker: serve GET /health on this port (200 HEALTHY / 503).")
+
 
 def _apply_legacy_config_entry_points(parser: configargparse.ArgParser) -> configargparse.ArgParser:
     for ep in entry_points(group=LEGACY_CONFIG_ENTRY_POINT_GROUP):

@@ -80,6 +80,12 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     "preview_size": 512,
     "disable_metadata": False,
     "logging_level": "INFO",
+    # distributed queue (comfy-amqp)
+    "distributed_queue_connection_uri": None,
+    "distributed_queue_name": "comfyui",
+    "distributed_queue_worker": False,
+    "distributed_queue_frontend": False,
+    "health_port": None,
 }
 """Every option's default value (``spec/engine.md`` §10)."""
 

@@ -61,6 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_workflows(executor, list(config.workflows))
         finally:
             executor.close()
+    if config.get("distributed_queue_worker"):
+        try:
+            from comfy.distributed.worker_main import run_worker  # type: ignore[import-not-found]
+        except ImportError as e:
+            print(f"comfyui: --distributed-queue-worker needs comfy-amqp[worker] ({e})", file=sys.stderr)
+            return 2
+        return int(run_worker(config) or 0)
     if config.get("distributed_queue_frontend"):
         try:
             from comfy.distributed.frontend import serve_frontend  # type: ignore[import-not-found]
