@@ -8,10 +8,13 @@
   Every 10 ms it calls `comfy.model_management.throw_exception_if_processing_interrupted()`, which
   raises `InterruptProcessingException`; with no interrupt within `max_seconds` (default 300) it
   raises `TimeoutError`, so a broken interrupt path fails a test instead of hanging it.
+- `TestExitProcess`: ends the whole process at once (`os._exit`), like a native crash or an OOM
+  kill; the poison job of the distributed-queue tests (dead-lettered after the delivery limit).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -97,11 +100,31 @@ class TestSleepUntilInterrupted:
             time.sleep(self.POLL_SECONDS)
 
 
+class TestExitProcess:
+    """Ends the process running it at once (os._exit(exit_code)): a crashing node, for poison-job tests."""
+
+    @classmethod
+    def INPUT_TYPES(cls) -> dict[str, Any]:
+        return {
+            "required": {"exit_code": ("INT", {"default": 1, "min": 0, "max": 255})},
+            "optional": {"value": (ANY,)},
+        }
+
+    RETURN_TYPES = (ANY,)
+    FUNCTION = "exit_process"
+    CATEGORY = CATEGORY
+    OUTPUT_NODE = True
+
+    def exit_process(self, exit_code: int = 1, value: Any = None) -> tuple[Any]:
+        os._exit(exit_code)
+
+
 NODE_CLASS_MAPPINGS: dict[str, type] = {
     "TestIdentity": TestIdentity,
     "TestIntOutput": TestIntOutput,
     "TestRaise": TestRaise,
     "TestSleepUntilInterrupted": TestSleepUntilInterrupted,
+    "TestExitProcess": TestExitProcess,
 }
 
 NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = {
@@ -109,4 +132,5 @@ NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = {
     "TestIntOutput": "Int Output",
     "TestRaise": "Raise Error",
     "TestSleepUntilInterrupted": "Sleep Until Interrupted",
+    "TestExitProcess": "Exit Process",
 }
