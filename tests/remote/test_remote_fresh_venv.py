@@ -29,6 +29,12 @@ SCRIPT = textwrap.dedent(
             outputs = await client.queue_prompt_ui(prompt)
             assert outputs["2"]["images"], outputs
             assert await client.len_queue() == 0
+            task = client.queue_with_progress(prompt)
+            events = [n.event async for n in task.progress()]
+            assert events[0] == "execution_start" and events[-1] == "execution_success", events
+            assert (await task.get()).outputs["2"]["images"]
+            assert (await client.get_job(task.prompt_id))["status"] == "completed"
+            assert task.prompt_id in [job["id"] for job in (await client.get_jobs(limit=100))["jobs"]]
             bad = dict(prompt, **{"1": dict(prompt["1"], inputs=dict(prompt["1"]["inputs"], content="NOPE"))})
             try:
                 await client.queue_prompt(bad)

@@ -13,7 +13,6 @@ import uuid
 from pathlib import Path
 from types import ModuleType
 
-import pytest
 from server_helpers import RunningServer, image_prompt
 
 from comfy_api_client import Client
@@ -151,12 +150,16 @@ def test_typed_errors(server: RunningServer) -> None:
         assert get_job.sync_detailed(str(uuid.uuid4()), client=client).status_code == 404
 
 
-@pytest.mark.parametrize("module", ["comfy_api_client.api.rest.generate", "comfy_api_client.models.prompt"])
-def test_typed_client_is_separate_from_the_aiohttp_client(module: str) -> None:
-    """The typed client (httpx + attrs) is an extra: importing it never pulls in aiohttp's
-    client, and `comfy.client.aio_client` never imports it (see test_remote_fresh_venv)."""
+def test_typed_client_is_separate_from_the_aiohttp_client() -> None:
+    """The typed client (httpx + attrs) is an extra: importing it never pulls in the aiohttp
+    client or torch, and `comfy.client.aio_client` never imports it (see test_remote_fresh_venv)."""
     import subprocess
     import sys
 
-    code = f"import sys, {module}; assert 'comfy.client.aio_client' not in sys.modules; assert 'torch' not in sys.modules"
+    code = (
+        "import sys, comfy_api_client.api.rest.generate, comfy_api_client.models.prompt;"
+        "assert 'comfy.client.aio_client' not in sys.modules and 'torch' not in sys.modules;"
+        "import comfy.client.aio_client;"
+        "assert not [m for m in sys.modules if m.startswith('comfy_api_client.api.classic')]"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

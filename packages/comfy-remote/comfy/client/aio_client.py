@@ -9,7 +9,15 @@ async with AsyncRemoteComfyClient(server_address="http://localhost:8188") as cli
     png_image_bytes = await client.queue_prompt(prompt)         # the first image, as PNG bytes
     response = await client.queue_prompt_api(prompt)            # V1QueuePromptResponse(urls, outputs, prompt_id)
     outputs = await client.queue_prompt_ui(prompt)              # /ws + POST /prompt + /history
+    task = client.queue_with_progress(prompt)                   # as Comfy.queue_with_progress
+    async for notification in task.progress():                  # ProgressNotification(event, data, sid)
+        ...
+    response = await task.get()
 ```
+
+``queue_with_progress`` streams the run's events over ``/ws`` with the embedded client's
+``ProgressNotification`` shape (see :mod:`comfy.client.aio_progress`), so a script switches between
+``Comfy()`` and ``AsyncRemoteComfyClient(...)`` by changing the line that makes the client.
 
 Differences from the reference client (its quirks, fixed):
 
@@ -47,6 +55,7 @@ from typing import Any, Optional, TypeVar
 
 import aiohttp
 
+from comfy.client.aio_progress import RemoteQueuePromptWithProgress, run_with_progress
 from comfy.client.client_types import V1QueuePromptResponse
 
 __all__ = [
@@ -403,23 +412,92 @@ class AsyncRemoteComfyClient:
                         break
             # The socket may have closed early (a newer socket with the same client id replaces it,
             # as when one client runs several prompts at once): then wait on the history instead.
-            history_url = self.url(f"/history/{urllib.parse.quote(prompt_id, safe='')}")
-            loop = asyncio.get_running_loop()
-            deadline = None if self.timeout.total is None else loop.time() + self.timeout.total
-            while True:
-                async with self.session.get(history_url, headers=headers) as response:
-                    if response.status != 200:
-                        raise await self._error(response, prompt_id)
-                    history = await response.json()
-                entry = history.get(prompt_id)
-                if entry is not None:
-                    break
-                if deadline is not None and loop.time() > deadline:
-                    raise ComfyTimeoutError(f"prompt {prompt_id} did not finish in {self.timeout.total} s", None, None)
-                await asyncio.sleep(self.history_poll_interval)
+            entry = await self._wait_for_history(prompt_id)
             status = entry.get("status") or {}
             if status.get("status_str") == "error":
                 raise PromptExecutionError(status, 500, prompt_id)
             return MappingProxyType(entry.get("outputs") or {})
+
+        return await self._call(attempt)
+
+    async def _wait_for_history(self, prompt_id: str) -> dict[str, Any]:
+        """``/history/{prompt_id}``'s entry, polled until the prompt is in the history (at most
+        the client's total timeout)."""
+        history_url = self.url(f"/history/{urllib.parse.quote(prompt_id, safe='')}")
+        headers = self._build_headers()
+        loop = asyncio.get_running_loop()
+        deadline = None if self.timeout.total is None else loop.time() + self.timeout.total
+        while True:
+            async with self.session.get(history_url, headers=headers) as response:
+                if response.status != 200:
+                    raise await self._error(response, prompt_id)
+                history = await response.json()
+            entry = history.get(prompt_id)
+            if entry is not None:
+                return dict(entry)
+            if deadline is not None and loop.time() > deadline:
+                raise ComfyTimeoutError(f"prompt {prompt_id} did not finish in {self.timeout.total} s", None, None)
+            await asyncio.sleep(self.history_poll_interval)
+
+    def queue_with_progress(self, prompt: Mapping[str, Any] | str) -> RemoteQueuePromptWithProgress:
+        """Start ``prompt`` now and return a handle whose ``progress()`` yields its notifications,
+        as ``Comfy.queue_with_progress`` does (call it with an event loop running).
+
+        The run gets its own websocket (a fresh ``clientId``, which is the notifications' ``sid``)
+        and a client-chosen ``prompt_id`` (``task.prompt_id``); it is queued with ``POST /prompt``
+        and its outputs are read from ``/history``. ``progress()`` yields every event of this
+        prompt in order (the server-only end marker ``executing`` with ``node: None`` and the
+        queue ``status`` broadcasts are left out, as the embedded client never sends them), ends
+        on success and raises :class:`PromptExecutionError` (or the request's error) on failure.
+        ``await task.get()`` gives ``V1QueuePromptResponse(urls, outputs, prompt_id)`` with one
+        ``/view`` URL per image, through this client's ``server_address``.
+        """
+        task = RemoteQueuePromptWithProgress()
+        decoded: Mapping[str, Any] = json.loads(prompt) if isinstance(prompt, str) else prompt
+        return task.start(run_with_progress(self, decoded, task))
+
+    # --- /api/jobs ----------------------------------------------------------------------------
+
+    async def get_jobs(
+        self,
+        status: str | list[str] | None = None,
+        workflow_id: Optional[str] = None,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+        sort_by: Optional[str] = None,
+        sort_order: Optional[str] = None,
+    ) -> dict[str, Any]:
+        """``GET /api/jobs``: ``{"jobs": [...], "pagination": {"offset", "limit", "total",
+        "has_more"}}``. ``status`` is one of ``pending``, ``in_progress``, ``completed``,
+        ``failed``, ``cancelled`` (or a list of them); ``sort_by`` ``created_at`` or
+        ``execution_duration``; ``sort_order`` ``asc`` or ``desc``. A bad parameter raises
+        :class:`ComfyClientError` (400)."""
+        params: dict[str, str] = {}
+        if status is not None:
+            params["status"] = status if isinstance(status, str) else ",".join(status)
+        for key, value in (("workflow_id", workflow_id), ("limit", limit), ("offset", offset), ("sort_by", sort_by), ("sort_order", sort_order)):
+            if value is not None:
+                params[key] = str(value)
+
+        async def attempt() -> dict[str, Any]:
+            async with self.session.get(self.url("/api/jobs"), params=params, headers=self._build_headers()) as response:
+                if response.status != 200:
+                    raise await self._error(response)
+                return dict(await response.json())
+
+        return await self._call(attempt)
+
+    async def get_job(self, job_id: str) -> dict[str, Any] | None:
+        """``GET /api/jobs/{job_id}``: the job with its ``outputs``, ``execution_status`` and
+        ``workflow`` once finished; ``None`` when the server does not know it (404)."""
+
+        async def attempt() -> dict[str, Any] | None:
+            url = self.url(f"/api/jobs/{urllib.parse.quote(job_id, safe='')}")
+            async with self.session.get(url, headers=self._build_headers()) as response:
+                if response.status == 404:
+                    return None
+                if response.status != 200:
+                    raise await self._error(response)
+                return dict(await response.json())
 
         return await self._call(attempt)
