@@ -87,8 +87,12 @@ _wanted: contextvars.ContextVar[dict[int, PatchSet] | None] = contextvars.Contex
 @contextlib.contextmanager
 def wanting(module: "nn.Module", patches: PatchSet) -> Iterator[None]:
     """Within the block, calls of ``module`` (on this thread / task) use ``patches``."""
+    patcher = existing_patcher(module)
+    if patcher is None:  # never patched: its weights are the originals
+        yield
+        return
     current = _wanted.get() or {}
-    token = _wanted.set({**current, id(module): patches})
+    token = _wanted.set({**current, id(patcher): patches})
     try:
         yield
     finally:
@@ -116,7 +120,6 @@ class WeightPatcher:
         self.lock = threading.RLock()
         self.applied: PatchSet = EMPTY
         self.backup: dict[str, "torch.Tensor"] = {}
-        self._key = id(module)
         module.register_forward_pre_hook(self._pre_hook)
         module.register_forward_hook(self._post_hook, always_call=True)
 
@@ -125,10 +128,23 @@ class WeightPatcher:
     def _pre_hook(self, module: "nn.Module", args: Any) -> None:
         # Released by the forward hook, which torch also runs when this hook or forward raises.
         self.lock.acquire()
-        self.ensure(module, (_wanted.get() or {}).get(self._key, EMPTY))
+        self.ensure(module, (_wanted.get() or {}).get(id(self), EMPTY))
 
     def _post_hook(self, module: "nn.Module", args: Any, output: Any) -> None:
         self.lock.release()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "WeightPatcher":
+        """A copied module gets its own patcher (with the backups, so it can restore its originals);
+        its hooks, copied with the module, are bound to the new patcher. Nobody wants patches on the
+        copy yet, so its first call restores the original weights."""
+        import copy as _copy
+
+        new = WeightPatcher.__new__(WeightPatcher)
+        memo[id(self)] = new
+        new.lock = threading.RLock()
+        new.applied = self.applied
+        new.backup = _copy.deepcopy(self.backup, memo)
+        return new
 
     # -- state ---------------------------------------------------------------------------
 
