@@ -310,6 +310,10 @@ async def test_timeout_error(make_server: Any) -> None:
         with pytest.raises(ComfyTimeoutError) as caught:
             await client.queue_prompt(sleep_prompt(2.0, value=31))
         assert isinstance(caught.value, TimeoutError) and isinstance(caught.value, RuntimeError)
+        with pytest.raises(ComfyTimeoutError):  # the websocket routes bound the whole run too
+            await client.queue_prompt_ui(sleep_prompt(2.0, value=32))
+        with pytest.raises(ComfyTimeoutError):
+            await client.queue_with_progress(sleep_prompt(2.0, value=33)).get()
 
 
 async def test_queue_full_error_with_retry_after(make_server: Any) -> None:
@@ -323,6 +327,9 @@ async def test_queue_full_error_with_retry_after(make_server: Any) -> None:
         with pytest.raises(QueueFullError) as classic:
             await client.queue_prompt_ui(image_prompt())
         assert classic.value.retry_after == 1.0
+        with pytest.raises(QueueFullError):
+            await client.queue_with_progress(image_prompt()).get()
+        assert await client.get_jobs() == {"jobs": [], "pagination": {"offset": 0, "limit": None, "total": 0, "has_more": False}}
     async with AsyncRemoteComfyClient(server_address=running.url, retries=1) as retrying:
         started = asyncio.get_running_loop().time()
         with pytest.raises(QueueFullError):

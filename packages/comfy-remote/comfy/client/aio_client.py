@@ -55,6 +55,14 @@ from typing import Any, Optional, TypeVar
 
 import aiohttp
 
+from comfy.client.aio_errors import (
+    ComfyClientError,
+    ComfyConnectionError,
+    ComfyTimeoutError,
+    PromptExecutionError,
+    PromptValidationError,
+    QueueFullError,
+)
 from comfy.client.aio_progress import RemoteQueuePromptWithProgress, run_with_progress
 from comfy.client.client_types import V1QueuePromptResponse
 
@@ -66,68 +74,10 @@ __all__ = [
     "PromptExecutionError",
     "PromptValidationError",
     "QueueFullError",
+    "RemoteQueuePromptWithProgress",
 ]
 
 _T = TypeVar("_T")
-
-
-class ComfyClientError(RuntimeError):
-    """A request failed: the base class of every error of this client.
-
-    ``status_code`` is the HTTP status (``None`` when no response came), ``body`` the decoded
-    response body (a dict for JSON, else text, ``None`` when there was none).
-    """
-
-    def __init__(self, message: str, status_code: int | None = None, body: Any = None) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.body = body
-
-
-class PromptValidationError(ComfyClientError):
-    """The server rejected the prompt (400). ``error`` is ComfyUI's error dict, ``node_errors`` the
-    ``{node_id: {"errors", "dependent_outputs", "class_type"}}`` map (empty when there is none)."""
-
-    def __init__(self, error: dict[str, Any], node_errors: dict[str, Any] | None = None, status_code: int = 400) -> None:
-        if node_errors is None:
-            extra = error.get("extra_info") if isinstance(error, dict) else None
-            node_errors = extra.get("node_errors", {}) if isinstance(extra, dict) else {}
-        message = f"could not prompt: {status_code}: {error.get('message', '')}"
-        if error.get("details"):
-            message += f": {error['details']}"
-        super().__init__(message, status_code, error)
-        self.error = error
-        self.node_errors = node_errors or {}
-
-
-class PromptExecutionError(ComfyClientError):
-    """The prompt was accepted, ran and failed (500 or 507). ``status`` is the execution status dict
-    ``{"status_str": "error", "completed": False, "messages": [...], "error_details"?: {...}}``."""
-
-    def __init__(self, status: dict[str, Any], status_code: int = 500, prompt_id: str | None = None) -> None:
-        messages = status.get("messages") or []
-        details = status.get("error_details") or {}
-        summary = details.get("exception_message") or (messages[-1] if messages else "the prompt failed")
-        super().__init__(f"prompt failed: {status_code}: {summary}", status_code, status)
-        self.status = status
-        self.prompt_id = prompt_id
-
-
-class QueueFullError(ComfyClientError):
-    """429: the server's queue is full. ``retry_after`` is the ``Retry-After`` header in seconds
-    (``None`` when absent)."""
-
-    def __init__(self, retry_after: float | None, body: Any = None) -> None:
-        super().__init__(f"the server's queue is full (retry after {retry_after} s)", 429, body)
-        self.retry_after = retry_after
-
-
-class ComfyConnectionError(ComfyClientError, ConnectionError):
-    """The server could not be reached (refused, DNS, reset, websocket failure)."""
-
-
-class ComfyTimeoutError(ComfyClientError, TimeoutError):
-    """The request did not finish within the client's timeout."""
 
 
 def _json_default(obj: Any) -> Any:
@@ -396,20 +346,21 @@ class AsyncRemoteComfyClient:
                     if response.status != 200:
                         raise await self._error(response)
                     prompt_id = str((await response.json())["prompt_id"])
-                async for message in ws:
-                    if message.type != aiohttp.WSMsgType.TEXT:
-                        if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+                async with asyncio.timeout(self.timeout.total):  # the whole run, as for a request
+                    async for message in ws:
+                        if message.type != aiohttp.WSMsgType.TEXT:
+                            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+                                break
+                            continue  # binary previews
+                        event = json.loads(message.data)
+                        data = event.get("data") or {}
+                        if data.get("prompt_id") != prompt_id:
+                            continue
+                        kind = event.get("type")
+                        if kind in ("execution_success", "execution_error", "execution_interrupted"):
                             break
-                        continue  # binary previews
-                    event = json.loads(message.data)
-                    data = event.get("data") or {}
-                    if data.get("prompt_id") != prompt_id:
-                        continue
-                    kind = event.get("type")
-                    if kind in ("execution_success", "execution_error", "execution_interrupted"):
-                        break
-                    if kind == "executing" and data.get("node") is None:
-                        break
+                        if kind == "executing" and data.get("node") is None:
+                            break
             # The socket may have closed early (a newer socket with the same client id replaces it,
             # as when one client runs several prompts at once): then wait on the history instead.
             entry = await self._wait_for_history(prompt_id)

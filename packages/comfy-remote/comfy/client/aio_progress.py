@@ -34,12 +34,13 @@ import struct
 import urllib.parse
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import aiohttp
 
+from comfy.client.aio_errors import PromptExecutionError
 from comfy.client.client_types import ProgressNotification, V1QueuePromptResponse
-from comfy.component_model.executor_types import UnencodedPreviewImageMessage
+from comfy.component_model.executor_types import PreviewImageMetadata, UnencodedPreviewImageMessage
 from comfy.component_model.queue_types import BinaryEventTypes
 
 if TYPE_CHECKING:
@@ -160,9 +161,10 @@ def decode_frame(message: aiohttp.WSMessage, prompt_id: str, sid: str) -> tuple[
             return None, False
         if not isinstance(metadata, dict) or metadata.get("prompt_id", prompt_id) != prompt_id:
             return None, False
-        fmt = "PNG" if metadata.get("image_type") == "image/png" else "JPEG"
+        fmt: Literal["JPEG", "PNG"] = "PNG" if metadata.get("image_type") == "image/png" else "JPEG"
         preview = UnencodedPreviewImageMessage(fmt, _decode_image(body[4 + length :]), 512, str(metadata.get("node_id", "")), prompt_id)
-        return ProgressNotification(BinaryEventTypes.PREVIEW_IMAGE_WITH_METADATA, (preview, metadata), sid), False
+        message_data = (preview, cast(PreviewImageMetadata, metadata))
+        return ProgressNotification(BinaryEventTypes.PREVIEW_IMAGE_WITH_METADATA, message_data, sid), False
     if event_type == BinaryEventTypes.PREVIEW_IMAGE.value and len(body) >= 4:
         (fmt_code,) = struct.unpack(">I", body[:4])
         preview = UnencodedPreviewImageMessage("PNG" if fmt_code == 2 else "JPEG", _decode_image(body[4:]), 512, "", prompt_id)
@@ -214,7 +216,7 @@ async def run_with_progress(
 ) -> V1QueuePromptResponse:
     """Open a socket for ``task.client_id``, queue ``prompt`` as ``task.prompt_id`` with
     ``POST /prompt``, emit its events to ``task`` until it ends, then read its history."""
-    from comfy.client.aio_client import PromptExecutionError, _encode
+    from comfy.client.aio_client import _encode
 
     prompt_id, sid = task.prompt_id, task.client_id
     emit: Callable[[ProgressNotification], None] = task.emit
@@ -231,16 +233,17 @@ async def run_with_progress(
             async with client.session.post(client.url("/prompt"), data=_encode(body), headers=headers) as response:
                 if response.status != 200:
                     raise await client._error(response, prompt_id)
-            async for message in ws:
-                if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
-                    break  # closed early (e.g. a slow-client close): the history still has the result
-                notification, finished = decode_frame(message, prompt_id, sid)
-                if notification is not None:
-                    if notification.event == "execution_error":
-                        error_data = dict(notification.data)
-                    emit(notification)
-                if finished:
-                    break
+            async with asyncio.timeout(client.timeout.total):  # the whole run, as for a request
+                async for message in ws:
+                    if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+                        break  # closed early (e.g. a slow-client close): the history still has the result
+                    notification, finished = decode_frame(message, prompt_id, sid)
+                    if notification is not None:
+                        if notification.event == "execution_error" and isinstance(notification.data, dict):
+                            error_data = dict(notification.data)
+                        emit(notification)
+                    if finished:
+                        break
 
     await client._call(stream)
     entry = await client._call(lambda: client._wait_for_history(prompt_id))
