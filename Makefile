@@ -30,8 +30,11 @@ bench: install ## Benchmarks: engine overhead, embedded client, HTTP round trips
 	$(UV) run python benchmarks/embedded_latency.py
 	$(UV) run python benchmarks/http_roundtrip.py
 
+client: install ## Regenerate the typed client packages/comfy-remote/comfy_api_client from openapi.yaml (no network)
+	$(UV) run python packages/comfy-remote/scripts/generate_client.py
+
 lint: install ## clippy and mypy
 	$(CARGO) clippy --manifest-path core_rs/Cargo.toml --all-targets -- -D warnings
 	$(UV) run mypy packages/comfy-api/comfy packages/comfy-core/comfy packages/comfy-core/comfy_execution packages/comfy-core/comfy_api packages/comfy-core/folder_paths.py packages/comfy-core/nodes.py packages/comfy-core/server.py packages/comfy-embedded/comfy packages/comfy-server/comfy packages/comfy-remote/comfy
 
-.PHONY: help uv install build demo test bench lint
+.PHONY: help uv install build demo test bench client lint
