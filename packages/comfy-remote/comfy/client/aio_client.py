@@ -13,6 +13,7 @@ async with AsyncRemoteComfyClient(server_address="http://localhost:8188") as cli
     async for notification in task.progress():                  # ProgressNotification(event, data, sid)
         ...
     response = await task.get()
+    jobs = await client.get_jobs(status="completed")            # GET /api/jobs; get_job(id): /api/jobs/{id}
 ```
 
 ``queue_with_progress`` streams the run's events over ``/ws`` with the embedded client's
@@ -27,7 +28,7 @@ Differences from the reference client (its quirks, fixed):
 - a path prefix in ``server_address`` (``http://host/comfy``) is kept for every request;
 - the session is closed by ``close()`` and by leaving ``async with``, also after an error.
 
-Errors are :class:`RuntimeError` subclasses, each documented below:
+Errors are :class:`RuntimeError` subclasses (declared in :mod:`comfy.client.aio_errors`):
 
 - :class:`PromptValidationError`: the server rejected the prompt (400); ``.error`` is ComfyUI's
   error dict ``{"type", "message", "details", "extra_info"}``, ``.node_errors`` its node errors;
@@ -35,7 +36,8 @@ Errors are :class:`RuntimeError` subclasses, each documented below:
   ``{"status_str": "error", "completed": false, "messages": [...], ...}`` dict;
 - :class:`QueueFullError`: 429, ``.retry_after`` is the ``Retry-After`` header in seconds;
 - :class:`ComfyConnectionError` (also a :class:`ConnectionError`): the server cannot be reached;
-- :class:`ComfyTimeoutError` (also a :class:`TimeoutError`): the request took too long;
+- :class:`ComfyTimeoutError` (also a :class:`TimeoutError`): the request, or a websocket run, outlasted
+  the total timeout;
 - :class:`ComfyClientError`: the base class, and any other unexpected status (``.status_code``, ``.body``).
 
 Retries are opt-in: ``retries=N`` retries a request up to N times after a 429 (waiting
