@@ -47,7 +47,7 @@ from comfy.server.queue import INLINE_VALIDATION_NODES, SHUTTING_DOWN, QueuedPro
 from . import wire
 from .client import DistributedComfyClient, JobResult
 from .cluster import JobRecord
-from .errors import JobCancelledError
+from .errors import JobCancelledError, JobInterruptedError
 from .frontend_files import OutputStore, ReceivedFile
 from .frontend_schemas import NodeCatalog
 from .progress import EncodedPreview
@@ -71,16 +71,26 @@ def _normalise_status(status: Mapping[str, Any] | None) -> dict[str, Any]:
     return {"status_str": "success" if success else "error", "completed": success, "messages": list(status.get("messages") or [])}
 
 
-def _error_status(prompt_id: str, error: BaseException) -> dict[str, Any]:
+def _error_status(prompt_id: str, error: BaseException, interrupted: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The history status of a prompt that ended with `error`. An interrupted prompt's messages
+    get ComfyUI's `execution_interrupted` (what `/api/v1/prompts` and the web UI look for) when
+    the worker's answer only describes it as an error."""
     status = getattr(error, "status", None)
     if isinstance(status, dict) and status.get("messages"):
-        return _normalise_status(status)
-    message = str(error) or type(error).__name__
-    return {
-        "status_str": "error",
-        "completed": False,
-        "messages": [["execution_error", {"prompt_id": prompt_id, "exception_message": message, "exception_type": type(error).__name__}]],
-    }
+        normalised = _normalise_status(status)
+    else:
+        message = str(error) or type(error).__name__
+        normalised = {
+            "status_str": "error",
+            "completed": False,
+            "messages": [["execution_error", {"prompt_id": prompt_id, "exception_message": message, "exception_type": type(error).__name__}]],
+        }
+    if isinstance(error, JobInterruptedError) and not isinstance(error, JobCancelledError):
+        messages = normalised["messages"]
+        if not any(isinstance(m, (list, tuple)) and m and m[0] == "execution_interrupted" for m in messages):
+            data = interrupted or {"prompt_id": prompt_id, "node_id": None, "node_type": None, "executed": [], "timestamp": int(time.time() * 1000)}
+            normalised["messages"] = [m for m in messages if not (isinstance(m, (list, tuple)) and m and m[0] == "execution_error")] + [["execution_interrupted", data]]
+    return normalised
 
 
 class _Relay:
@@ -91,10 +101,21 @@ class _Relay:
         self.queue = queue
         self.item = item
         self.client_id = sid
+        self.interrupted: dict[str, Any] | None = None
+        """The `execution_interrupted` data the worker sent, if any."""
+        self.executed: list[str] = []
+        self.node: str | None = None
+        """The node last reported `executing`."""
 
     def send_sync(self, event: Any, data: Any, sid: str | None = None) -> None:
         if event == "execution_start":
             self.queue._mark_running(self.item.prompt_id)
+        elif event == "execution_interrupted" and isinstance(data, dict):
+            self.interrupted = data
+        elif event == "executing" and isinstance(data, dict) and data.get("node") is not None:
+            self.node = str(data["node"])
+        elif event == "executed" and isinstance(data, dict) and data.get("node") is not None:
+            self.executed.append(str(data["node"]))
         if self.client_id is None:
             return
         events = self.queue.events
@@ -106,6 +127,12 @@ class _Relay:
         if event == BinaryEventTypes.PREVIEW_IMAGE_WITH_METADATA and isinstance(data, tuple):
             return  # a decoded PIL preview: not produced with decode_previews=False
         events.send_sync(event, data, self.client_id)
+
+    def interrupted_data(self) -> dict[str, Any]:
+        """ComfyUI's `execution_interrupted` data for this prompt, from what was relayed."""
+        node = self.node
+        class_type = self.item.prompt.get(node, {}).get("class_type") if node is not None else None
+        return {"prompt_id": self.item.prompt_id, "node_id": node, "node_type": class_type, "executed": list(self.executed), "timestamp": int(time.time() * 1000)}
 
     def _preview(self, preview: EncodedPreview) -> None:
         sid = self.client_id
@@ -338,6 +365,7 @@ class DistributedPromptQueue:
         sid = str(sid) if sid is not None else None
         assert self._connected is not None
         entry: dict[str, Any] | None = None
+        relay = _Relay(self, item, sid)
         try:
             await self._connected.wait()
             result: JobResult = await self.client.queue_prompt_result(
@@ -345,7 +373,7 @@ class DistributedPromptQueue:
                 prompt_id=prompt_id,
                 client_id=sid,
                 partial_execution_targets=item.targets,
-                progress_handler=_Relay(self, item, sid),
+                progress_handler=relay,
                 extra_data={**item.extra_data, **item.sensitive},
             )
             outputs = await self._store(prompt_id, result)
@@ -359,6 +387,13 @@ class DistributedPromptQueue:
                 self._finish(item, None, sid)
                 return
             entry = {"prompt": item.as_tuple(), "outputs": {}, "status": _error_status(prompt_id, error), "meta": {}}
+        except JobInterruptedError as error:
+            status = _error_status(prompt_id, error, relay.interrupted or relay.interrupted_data())
+            if relay.interrupted is None:
+                # the worker stopped the prompt without the engine's event: send it as a local
+                # server does (to every socket)
+                self.events.send_sync("execution_interrupted", status["messages"][-1][1], None)
+            entry = {"prompt": item.as_tuple(), "outputs": {}, "status": status, "meta": {}}
         except Exception as error:
             logger.info("prompt %s failed: %s", prompt_id, error)
             entry = {"prompt": item.as_tuple(), "outputs": {}, "status": _error_status(prompt_id, error), "meta": {}}
