@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
@@ -51,6 +52,22 @@ async def test_queue_with_progress_yields_this_prompts_events(server: RunningSer
     assert isinstance(response, V1QueuePromptResponse) and response.prompt_id == task.prompt_id
     assert response.outputs["3"] == executed[0]["output"]
     assert len(response.urls) == 3 and all(u.startswith(server.url + "/view?") for u in response.urls)
+
+
+async def test_overlapping_runs_on_one_client_see_only_their_own_events(server: RunningServer) -> None:
+    async def one(client: AsyncRemoteComfyClient, index: int) -> tuple[Any, list[ProgressNotification], V1QueuePromptResponse]:
+        task = client.queue_with_progress(batch_prompt(f"overlap{index}-{uuid.uuid4().hex[:6]}", batch=index + 1))
+        notifications = [n async for n in task.progress()]
+        return task, notifications, await task.get()
+
+    async with AsyncRemoteComfyClient(server_address=server.url) as client:
+        runs = await asyncio.gather(*(one(client, i) for i in range(3)))
+    assert len({task.prompt_id for task, _, _ in runs}) == 3
+    for index, (task, notifications, response) in enumerate(runs):
+        assert {n.data["prompt_id"] for n in notifications} == {task.prompt_id}
+        assert len([n for n in notifications if n.event == "progress"]) == index + 1
+        assert notifications[-1].event == "execution_success"
+        assert len(response.outputs["3"]["images"]) == index + 1
 
 
 async def test_previews_arrive_as_the_embedded_client_gives_them(server: RunningServer) -> None:
