@@ -37,7 +37,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Optional
 
 import aiormq
@@ -234,7 +234,7 @@ class DistributedComfyClient:
             body = wire.loads(message.body)
         except ValueError:
             return
-        routing_key = message.delivery.routing_key or ""
+        routing_key = message.routing_key or ""
         self.cluster.handle(routing_key, body)
         if routing_key == wire.ANNOUNCE and self._announced is not None:
             self._announced.set()
@@ -422,7 +422,7 @@ class DistributedComfyClient:
                     continue
                 for item in values:
                     if isinstance(item, dict) and "filename" in item and "abs_path" in item:
-                        path = local.get((item.get("filename"), item.get("subfolder", ""), item.get("type", "output")))
+                        path = local.get((str(item.get("filename")), str(item.get("subfolder") or ""), str(item.get("type") or "output")))
                         if path is None:
                             item.pop("abs_path", None)
                         else:

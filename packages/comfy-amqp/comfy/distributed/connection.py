@@ -13,7 +13,6 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import aiormq
 import aiormq.exceptions
@@ -139,7 +138,7 @@ class ReconnectingConnection:
                 await asyncio.sleep(0.05)
                 continue
             try:
-                result = await channel.basic_publish(
+                result = await channel.basic_publish(  # type: ignore[call-arg]  # aiormq's Channel takes wait=
                     body, exchange=exchange, routing_key=routing_key, properties=properties, mandatory=mandatory, wait=confirm
                 )
             except aiormq.exceptions.PublishError:

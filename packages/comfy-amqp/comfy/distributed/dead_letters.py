@@ -114,9 +114,9 @@ class DeadLetterRelay:
         except Exception:
             logger.warning("could not answer dead-lettered job %s; it stays in %s", prompt_id, self.names.dead_letter_queue, exc_info=True)
             try:
-                await message.channel.basic_nack(message.delivery.delivery_tag, requeue=True)
+                await message.channel.basic_nack(message.delivery_tag or 0, requeue=True)
             except Exception:
                 pass
             return
         self.answered += 1
-        await message.channel.basic_ack(message.delivery.delivery_tag)
+        await message.channel.basic_ack(message.delivery_tag or 0)

@@ -343,7 +343,7 @@ class DistributedWorker:
             body = wire.loads(message.body)
         except ValueError:
             return
-        routing_key = message.delivery.routing_key or ""
+        routing_key = message.routing_key or ""
         if routing_key in (wire.ANNOUNCE, wire.HEARTBEAT, wire.BYE):
             self.cluster.handle(routing_key, body)
         elif routing_key == wire.HELLO:
@@ -551,7 +551,7 @@ class DistributedWorker:
         correlation_id = properties.correlation_id or prompt_id
         if reply_to:
             records = result.get("files") or []
-            for index, ((_, path), record) in enumerate(zip(files or [], records)):
+            for index, ((_, path), record) in enumerate(zip(files or [], records, strict=False)):
                 if record.get("stored", True):
                     record["sha256"] = await self._send_file(reply_to, correlation_id, prompt_id, result["attempt"], index, record, path)
             await self._connection.publish(
@@ -622,11 +622,11 @@ class DistributedWorker:
             return
         try:
             if requeue is None:
-                await channel.basic_ack(message.delivery.delivery_tag)
+                await channel.basic_ack(message.delivery_tag or 0)
             else:
-                await channel.basic_nack(message.delivery.delivery_tag, requeue=requeue)
+                await channel.basic_nack(message.delivery_tag or 0, requeue=requeue)
         except Exception:
-            logger.debug("could not settle delivery %s", message.delivery.delivery_tag, exc_info=True)
+            logger.debug("could not settle delivery %s", message.delivery_tag, exc_info=True)
 
 
 def _without_paths(outputs: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,318 @@
+"""Helpers of the AMQP tests: a private RabbitMQ node, worker processes, topology clean-up.
+
+- :class:`PrivateBroker`: a ``rabbitmq-server`` of its own (node name, ports, mnesia and log
+  folders in a temporary directory); :meth:`PrivateBroker.restart` stops and starts the RabbitMQ
+  application (every connection drops, the port closes, durable queues recover from disk).
+- :class:`WorkerProcess`: one ``comfyui-worker`` process with its own workspace (no shared disk),
+  health port and log file; :meth:`WorkerProcess.wait_healthy` polls ``/health``.
+- :func:`delete_cluster` removes every queue and exchange of a test's queue name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+SYSTEM_URI = os.environ.get("COMFY_TEST_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+RABBITMQ_BIN = Path("/usr/lib/rabbitmq/bin")
+WORKER_SCRIPT = Path(sys.executable).with_name("comfyui-worker")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def broker_answers(uri: str, timeout: float = 3.0) -> bool:
+    """True when an AMQP connection to ``uri`` opens."""
+    import aiormq
+
+    async def probe() -> bool:
+        try:
+            connection = await asyncio.wait_for(aiormq.connect(uri), timeout)
+        except Exception:
+            return False
+        await connection.close()
+        return True
+
+    return asyncio.run(probe())
+
+
+def rabbitmq_available() -> bool:
+    return (RABBITMQ_BIN / "rabbitmq-server").exists() or shutil.which("rabbitmq-server") is not None
+
+
+class PrivateBroker:
+    """A RabbitMQ node of this test session only (see the module docstring)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = free_port()
+        self.dist_port = free_port()
+        self.name = f"comfytest{os.getpid()}x{self.port}@localhost"
+        self.uri = f"amqp://guest:guest@127.0.0.1:{self.port}/"
+        self.process: subprocess.Popen[bytes] | None = None
+        for sub in ("mnesia", "log"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        (root / "enabled_plugins").write_text("[].\n")
+        (root / "rabbitmq.conf").write_text(f"listeners.tcp.default = 127.0.0.1:{self.port}\nloopback_users = none\n")
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            RABBITMQ_NODENAME=self.name,
+            RABBITMQ_NODE_PORT=str(self.port),
+            RABBITMQ_DIST_PORT=str(self.dist_port),
+            RABBITMQ_MNESIA_BASE=str(self.root / "mnesia"),
+            RABBITMQ_LOG_BASE=str(self.root / "log"),
+            RABBITMQ_ENABLED_PLUGINS_FILE=str(self.root / "enabled_plugins"),
+            RABBITMQ_CONFIG_FILE=str(self.root / "rabbitmq"),
+            RABBITMQ_FEATURE_FLAGS_FILE=str(self.root / "feature_flags"),
+            HOME=str(self.root),
+        )
+        return env
+
+    def start(self, timeout: float = 120.0) -> None:
+        server = RABBITMQ_BIN / "rabbitmq-server"
+        command = [str(server)] if server.exists() else ["rabbitmq-server"]
+        log = open(self.root / "server.out", "ab")
+        self.process = subprocess.Popen(command, env=self._env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait(True, timeout)
+
+    def _wait(self, up: bool, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"rabbitmq-server exited: {(self.root / 'server.out').read_text()[-2000:]}")
+            if port_open(self.port) == up and (not up or broker_answers(self.uri, 2)):
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"the private broker did not become {'ready' if up else 'unreachable'} within {timeout} s")
+
+    def _ctl(self, *args: str) -> None:
+        ctl = RABBITMQ_BIN / "rabbitmqctl"
+        command = [str(ctl) if ctl.exists() else "rabbitmqctl", "-n", self.name, *args]
+        subprocess.run(command, env=self._env(), check=True, capture_output=True, timeout=120)
+
+    def stop_app(self) -> None:
+        """Stop the RabbitMQ application: connections drop and the port closes."""
+        self._ctl("stop_app")
+        self._wait(False, 60)
+
+    def start_app(self) -> None:
+        self._ctl("start_app")
+        self._wait(True, 120)
+
+    def restart(self) -> None:
+        self.stop_app()
+        self.start_app()
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+        self.process = None
+
+
+class WorkerProcess:
+    """One ``comfyui-worker`` subprocess (see the module docstring)."""
+
+    def __init__(
+        self,
+        uri: str,
+        queue_name: str,
+        workspace: Path,
+        args: Sequence[str] = (),
+        env: dict[str, str] | None = None,
+        prepare: Callable[[Path], None] | None = None,
+    ) -> None:
+        self.uri = uri
+        self.queue_name = queue_name
+        self.workspace = workspace
+        self.health_port = free_port()
+        workspace.mkdir(parents=True, exist_ok=True)
+        if prepare is not None:
+            prepare(workspace)
+        self.log_path = workspace / "worker.log"
+        command = [
+            str(WORKER_SCRIPT),
+            f"--distributed-queue-connection-uri={uri}",
+            "--distributed-queue-name",
+            queue_name,
+            "--health-port",
+            str(self.health_port),
+            "--cwd",
+            str(workspace),
+            "--heartbeat-seconds",
+            "1",
+            *args,
+        ]
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        self._log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, env=full_env, cwd=str(workspace))
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def health(self) -> tuple[int, str] | None:
+        """``(status, body)`` of ``GET /health``, or None when nothing answers."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.health_port}/health", timeout=2) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+        except (urllib.error.URLError, OSError):
+            return None
+
+    def wait_healthy(self, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited with {self.process.returncode}:\n{self.log()}")
+            answer = self.health()
+            if answer is not None and answer[0] == 200:
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"worker not healthy within {timeout} s:\n{self.log()}")
+
+    def capability_queue(self) -> str | None:
+        match = re.search(r"consuming (\S+)", self.log())
+        return match.group(1) if match else None
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-6000:]
+        except OSError:
+            return ""
+
+    def kill(self) -> None:
+        """SIGKILL: dies mid-job without acking."""
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+        self.process.wait(30)
+
+    def terminate(self, timeout: float = 60.0) -> int:
+        with contextlib.suppress(ProcessLookupError):
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return -9
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.terminate(15)
+        self._log.close()
+
+
+def start_workers(
+    uri: str,
+    queue_name: str,
+    root: Path,
+    count: int,
+    args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+    prepare: Callable[[Path], None] | None = None,
+) -> list[WorkerProcess]:
+    """Start ``count`` workers at once and wait until each is healthy (``prepare(workspace)``
+    runs first, e.g. to put a custom node pack into ``workspace/custom_nodes``)."""
+    existing = len(list(root.glob("worker*"))) if root.exists() else 0
+    workers = [WorkerProcess(uri, queue_name, root / f"worker{existing + i}", args, env, prepare) for i in range(count)]
+    for worker in workers:
+        worker.wait_healthy()
+    return workers
+
+
+def delete_cluster(uri: str, queue_name: str, extra_queues: Iterable[str] = ()) -> None:
+    """Delete a test cluster's queues (base, dead letters, capability queues) and exchanges."""
+    import aiormq
+
+    async def delete() -> None:
+        try:
+            connection = await asyncio.wait_for(aiormq.connect(uri), 10)
+        except Exception:
+            return
+        try:
+            for queue in {queue_name, f"{queue_name}.dead", *extra_queues}:
+                channel = await connection.channel()
+                with contextlib.suppress(Exception):
+                    await channel.queue_delete(queue)
+            for suffix in ("dlx", "progress", "cluster"):
+                channel = await connection.channel()
+                with contextlib.suppress(Exception):
+                    await channel.exchange_delete(f"{queue_name}.{suffix}")
+        finally:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+    asyncio.run(delete())
+
+
+PREVIEW_PACK = '''
+"""A custom node that reports a preview frame through its progress bar (pillow only)."""
+from PIL import Image
+from comfy.utils import ProgressBar
+
+
+class SendPreview:
+    """Reports one progress step with an RGB preview of the given size, then returns the size."""
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"size": ("INT", {"default": 32, "min": 1, "max": 4096})}}
+
+    RETURN_TYPES = ("INT",)
+    FUNCTION = "run"
+    CATEGORY = "testing"
+
+    def run(self, size):
+        bar = ProgressBar(2)
+        bar.update_absolute(1, 2, ("PNG", Image.new("RGB", (size, size), (200, 10, 10)), 512))
+        bar.update_absolute(2, 2, ("JPEG", Image.new("RGB", (size, size // 2), (10, 200, 10)), 512))
+        return (size,)
+
+
+NODE_CLASS_MAPPINGS = {"SendPreview": SendPreview}
+'''
+
+
+def node_pack(name: str, source: str) -> Callable[[Path], None]:
+    """A ``prepare`` that writes ``source`` as ``workspace/custom_nodes/<name>/__init__.py``."""
+
+    def prepare(workspace: Path) -> None:
+        pack = workspace / "custom_nodes" / name
+        pack.mkdir(parents=True, exist_ok=True)
+        (pack / "__init__.py").write_text(source)
+
+    return prepare
