@@ -1,7 +1,8 @@
 """Family detection from tensor shapes, and loading the tiny checkpoint (every key used).
 
 Detection tables use shape-only state dicts (``meta`` tensors, no memory) with the key layout of
-real SD1.x, SD2.x, SDXL and SDXL-refiner UNets; the loading tests use the reference checkpoint.
+real SD1.x, SD2.x, SDXL and SDXL-refiner UNets, full-width and shrunk; the loading tests use the
+reference checkpoint.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from comfy_nodes_sd.detect import UnknownModelError, UnsupportedModelError, detect, unet_config_from_state_dict  # noqa: E402
+from comfy_nodes_sd.detect import UnknownModelError, detect, unet_config_from_state_dict  # noqa: E402
 
 P = "model.diffusion_model."
 
@@ -90,11 +91,21 @@ DETECTIONS = [
     # layout, expected family name or the error and its message
     (dict(), "sd15"),
     (dict(mult=(1, 1), res=1, depth=(1, 0)), "sd15"),
-    (dict(ctx=1024, linear=True), (UnsupportedModelError, "Stable Diffusion 2.x")),
-    (dict(ctx=2048, linear=True, mult=(1, 2, 4), depth=(0, 2, 10), mid=10, adm=2816), (UnsupportedModelError, "Stable Diffusion XL checkpoints")),
-    (dict(mc=384, ctx=1280, linear=True, depth=(0, 4, 4, 0), mid=4, adm=2560), (UnsupportedModelError, "XL refiner")),
+    (dict(ctx=1024, linear=True), "sd2"),
+    (dict(ctx=2048, linear=True, mult=(1, 2, 4), depth=(0, 2, 10), mid=10, adm=2816), "sdxl"),
+    (dict(ctx=2048, linear=True, mult=(1, 2, 4), depth=(0, 2, 4), mid=4, adm=2816), "sdxl"),  # SSD-1B
+    (dict(mc=384, ctx=1280, linear=True, depth=(0, 4, 4, 0), mid=4, adm=2560), "sdxl_refiner"),
+    # shrunk UNets (tiny test checkpoints): matched on structure
+    (dict(mc=32, ctx=32, mult=(1, 2), depth=(1, 0)), "sd15"),
+    (dict(mc=32, ctx=32, linear=True), "sd2"),
+    (dict(mc=32, ctx=64, linear=True, mult=(1, 2), depth=(0, 1), adm=32 + 6 * 256), "sdxl"),
+    (dict(mc=32, ctx=32, linear=True, mult=(1, 2), depth=(0, 1), adm=32 + 5 * 256), "sdxl_refiner"),
+    # full-width UNets must match ComfyUI's configs exactly
     (dict(ctx=512), (UnknownModelError, "unknown UNet layout")),
+    (dict(ctx=768, linear=True), (UnknownModelError, "unknown UNet layout")),
+    (dict(ctx=2048, linear=True, mult=(1, 2, 4), depth=(0, 2, 10), mid=10, adm=2560), (UnknownModelError, "unknown UNet layout")),
     (dict(in_ch=9), (UnknownModelError, "unknown UNet layout")),
+    (dict(mc=32, ctx=32, in_ch=9), (UnknownModelError, "in_channels 9")),
 ]
 
 

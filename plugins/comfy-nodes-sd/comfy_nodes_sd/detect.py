@@ -4,7 +4,8 @@
 per level, transformer depth per block, context width, linear or convolutional projections, ADM
 input) from the shapes alone, so shrunk test checkpoints and real ones go through the same code.
 :func:`detect` then picks the :class:`~comfy_nodes_sd.families.Family` that accepts that layout and
-completes the config with the family's head layout (not visible in the shapes).
+completes the config with the family's head layout (not visible in the shapes) and tells ε- from
+v-prediction models as ComfyUI does (a ``v_pred`` key; for SD2.x, the spread of one norm bias).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from .families import FAMILIES, Family
 from .models.unet import UNetConfig
 
-__all__ = ["Detection", "UnknownModelError", "UnsupportedModelError", "detect", "unet_config_from_state_dict"]
+__all__ = ["Detection", "UnknownModelError", "UnsupportedModelError", "detect", "unet_config_from_state_dict", "unet_prefix"]
 
 UNET_PREFIX = "model.diffusion_model."
 
@@ -34,6 +35,8 @@ class UnsupportedModelError(ValueError):
 class Detection:
     family: Family
     unet_config: UNetConfig
+    prediction: str = "eps"
+    """``"eps"`` or ``"v"`` (see :meth:`Family.prediction_type`)."""
 
 
 def _depth(keys: set[str], block: str) -> int:
@@ -114,20 +117,31 @@ def unet_config_from_state_dict(sd: Mapping[str, Any], prefix: str = UNET_PREFIX
     )
 
 
-def detect(sd: Mapping[str, Any]) -> Detection:
-    """The family of a single-file checkpoint state dict and its complete UNet config.
+def unet_prefix(sd: Mapping[str, Any]) -> str:
+    """Where the UNet's keys start: ``model.diffusion_model.`` in a checkpoint, nothing in a
+    stand-alone diffusion-model file."""
+    for prefix in (UNET_PREFIX, ""):
+        if f"{prefix}input_blocks.0.0.weight" in sd:
+            return prefix
+    raise UnknownModelError(f"no UNet found (no {UNET_PREFIX}input_blocks.0.0.weight)")
+
+
+def detect(sd: Mapping[str, Any], prefix: str = UNET_PREFIX) -> Detection:
+    """The family of a state dict whose UNet keys start with ``prefix``, its complete UNet config
+    and its prediction type.
 
     Raises :class:`UnknownModelError` for an unknown layout, :class:`UnsupportedModelError` for a
     known family that cannot be loaded yet.
     """
-    config = unet_config_from_state_dict(sd)
+    config = unet_config_from_state_dict(sd, prefix)
     for family in FAMILIES:
         if family.matches(config):
             if not family.supported:
                 raise UnsupportedModelError(f"{family.display_name} checkpoints are not supported yet")
             config = dataclasses.replace(config, num_heads=family.num_heads, num_head_channels=family.num_head_channels)
-            return Detection(family, config)
+            return Detection(family, config, family.prediction_type(sd, prefix))
     raise UnknownModelError(
         f"unknown UNet layout (model_channels {config.model_channels}, context_dim {config.context_dim}, "
-        f"linear projections {config.use_linear_in_transformer}, adm {config.adm_in_channels})"
+        f"linear projections {config.use_linear_in_transformer}, adm {config.adm_in_channels}, "
+        f"in_channels {config.in_channels})"
     )

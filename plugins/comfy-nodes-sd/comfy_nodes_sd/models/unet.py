@@ -50,7 +50,9 @@ class UNetConfig:
     adm_in_channels: int | None = None
 
     def heads_for(self, channels: int) -> int:
-        return self.num_heads if self.num_heads > 0 else channels // self.num_head_channels
+        """Attention heads at a width: ``num_heads``, or ``channels // num_head_channels`` (at least
+        one, for shrunk test models narrower than one head)."""
+        return self.num_heads if self.num_heads > 0 else max(1, channels // self.num_head_channels)
 
 
 def timestep_embedding(timesteps: torch.Tensor, dim: int, max_period: float = 10000.0) -> torch.Tensor:
