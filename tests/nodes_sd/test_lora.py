@@ -247,3 +247,33 @@ def test_lora_combo_lists_the_loras_folder(loras_workspace: Path) -> None:
     assert list(required) == ["model", "clip", "lora_name", "strength_model", "strength_clip"]
     assert required["lora_name"][0] == ["style.safetensors"]
     assert required["strength_model"][1]["min"] == -100.0 and required["strength_clip"][1]["default"] == 1.0
+
+
+def test_sdxl_text_encoders_take_te1_and_te2(tmp_path: Path) -> None:
+    """SDXL: ``lora_te1_`` patches CLIP-L, ``lora_te2_`` OpenCLIP-G (loaded into the same layout), and
+    kohya's SDXL UNet names are LDM names."""
+    from comfy_nodes_sd import tiny
+    from comfy_nodes_sd.loader import load_checkpoint
+
+    loaded = load_checkpoint(tiny.make_checkpoint("sdxl", tmp_path / "xl.safetensors"), device=torch.device("cpu"))
+    model, clip = loaded.model, loaded.clip
+    g_param = "text_model.encoder.layers.0.self_attn.q_proj.weight"
+    g_weight = dict(clip.encoders[1].model.named_parameters())[g_param]
+    unet_param = "input_blocks.3.1.transformer_blocks.0.attn1.to_k.weight"
+    unet_weight = dict(model.diffusion_model.named_parameters())[unet_param]
+    up, down = _pair(g_weight, 1)
+    uup, udown = _pair(unet_weight, 2)
+    sd = {
+        "lora_te2_text_model_encoder_layers_0_self_attn_q_proj.lora_up.weight": up,
+        "lora_te2_text_model_encoder_layers_0_self_attn_q_proj.lora_down.weight": down,
+        "lora_unet_input_blocks_3_1_transformer_blocks_0_attn1_to_k.lora_up.weight": uup,
+        "lora_unet_input_blocks_3_1_transformer_blocks_0_attn1_to_k.lora_down.weight": udown,
+    }
+    new_model, new_clip = lora_mod.load_lora_for_models(model, clip, sd, 1.0, 1.0)
+    assert new_model.patches.keys() == [unet_param]
+    assert new_clip.encoders[0] is clip.encoders[0]
+    assert new_clip.encoders[1].model._comfy_patches.keys() == [g_param]
+    before, after = clip_out(clip), clip_out(new_clip)
+    width_l = clip.encoders[0].width
+    assert torch.equal(before[..., :width_l], after[..., :width_l])
+    assert not torch.equal(before[..., width_l:], after[..., width_l:])

@@ -99,6 +99,13 @@ def tiled_scale(
     return output
 
 
+def _cap_overlap(overlap: int, tile_x: int, tile_y: int) -> int:
+    """The overlap, at most a quarter of the smaller tile side: the half-size tiles of the three
+    tilings must still advance (ComfyUI's VAEDecodeTiled caps it the same way; a larger overlap
+    would make its tiled encode fail)."""
+    return max(0, min(overlap, min(tile_x, tile_y) // 4))
+
+
 def _is_oom(error: BaseException) -> bool:
     import torch
 
@@ -159,6 +166,7 @@ class Autoencoder:
         from .memory import using
 
         h, w = samples.shape[-2:]
+        overlap = _cap_overlap(overlap, tile_x, tile_y)
         shapes = [(tile_y * 2, tile_x // 2), (tile_y // 2, tile_x * 2), (tile_y, tile_x)]
         steps = samples.shape[0] * sum(tiled_scale_steps(h, w, ty, tx, overlap) for ty, tx in shapes)
         on_tile = self._progress(steps)
@@ -203,6 +211,7 @@ class Autoencoder:
 
         x = self.crop_pixels(pixels)[..., :3].movedim(-1, 1)
         h, w = x.shape[-2:]
+        overlap = _cap_overlap(overlap, tile_x, tile_y)
         shapes = [(tile_y, tile_x), (tile_y // 2, tile_x * 2), (tile_y * 2, tile_x // 2)]
         steps = x.shape[0] * sum(tiled_scale_steps(h, w, ty, tx, overlap) for ty, tx in shapes)
         on_tile = self._progress(steps)
