@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,10 +22,9 @@ from typing import Any
 
 import httpx
 import pytest
+from amqp_support import WorkerProcess, delete_cluster, free_port, start_workers
 
 pytestmark = [pytest.mark.amqp, pytest.mark.slow]
-
-BROKER = os.environ.get("COMFY_TEST_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 
 # Run the real `comfyui` entry point in a process where importing torch fails and is recorded.
 FRONTEND_WITHOUT_TORCH = """
@@ -45,32 +42,16 @@ sys.exit(main())
 """
 
 
-def _broker_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5672), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _bin(name: str) -> str:
-    return os.path.join(os.path.dirname(sys.executable), name)
-
-
 @dataclass
 class Cluster:
+    uri: str
     queue: str
     base_url: str
     frontend_dir: Path
     worker_dir: Path
     frontend_log: Path
-    processes: list[subprocess.Popen[bytes]]
+    frontend: subprocess.Popen[bytes]
+    worker: WorkerProcess
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -80,9 +61,8 @@ def _wait_ready(cluster: Cluster, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
-        for process in cluster.processes:
-            if process.poll() is not None:
-                raise RuntimeError(f"a process exited early ({process.args!r}): see {cluster.frontend_log.parent}")
+        if cluster.frontend.poll() is not None:
+            raise RuntimeError(f"the frontend exited:\n{cluster.frontend_log.read_text(errors='replace')[-4000:]}")
         try:
             response = httpx.get(cluster.url("/ready"), timeout=2)
             last = response.text
@@ -95,70 +75,36 @@ def _wait_ready(cluster: Cluster, timeout: float = 90.0) -> None:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    if not _broker_up():
-        pytest.skip("no RabbitMQ broker on 127.0.0.1:5672")
+def cluster(amqp_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """One worker and one frontend (module-wide: the worker's first image run imports torch)."""
     root = tmp_path_factory.mktemp("frontend-cluster")
     queue = f"test-frontend-{uuid.uuid4().hex[:8]}"
-    worker_dir, frontend_dir = root / "worker", root / "frontend"
-    worker_dir.mkdir()
+    frontend_dir = root / "frontend"
     frontend_dir.mkdir()
-    port = _free_port()
-    common = ["--distributed-queue-connection-uri", BROKER, "--distributed-queue-name", queue]
-    processes: list[subprocess.Popen[bytes]] = []
-    with open(root / "worker.log", "wb") as worker_log, open(root / "frontend.log", "wb") as frontend_log:
-        processes.append(
-            subprocess.Popen([_bin("comfyui-worker"), *common, "--cwd", str(worker_dir)], stdout=worker_log, stderr=subprocess.STDOUT, cwd=worker_dir)
-        )
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, "-c", FRONTEND_WITHOUT_TORCH, "--distributed-queue-frontend", *common, "--cwd", str(frontend_dir), "--port", str(port)],
-                stdout=frontend_log,
-                stderr=subprocess.STDOUT,
-                cwd=frontend_dir,
-            )
-        )
-    running = Cluster(queue, f"http://127.0.0.1:{port}", frontend_dir, worker_dir, root / "frontend.log", processes)
+    port = free_port()
+    command = [
+        sys.executable, "-c", FRONTEND_WITHOUT_TORCH, "--distributed-queue-frontend",
+        f"--distributed-queue-connection-uri={amqp_uri}", "--distributed-queue-name", queue,
+        "--cwd", str(frontend_dir), "--port", str(port),
+    ]  # fmt: skip
+    with open(root / "frontend.log", "wb") as frontend_log:
+        frontend = subprocess.Popen(command, stdout=frontend_log, stderr=subprocess.STDOUT, cwd=frontend_dir)
+    workers: list[WorkerProcess] = []
     try:
+        workers = start_workers(amqp_uri, queue, root / "workers", 1)
+        running = Cluster(amqp_uri, queue, f"http://127.0.0.1:{port}", frontend_dir, workers[0].workspace, root / "frontend.log", frontend, workers[0])
         _wait_ready(running)
         yield running
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        _delete_queues(queue)
-
-
-def _delete_queues(queue: str) -> None:
-    """Remove the test's queues and exchanges from the shared broker."""
-    import asyncio
-
-    import aiormq
-
-    async def clean() -> None:
-        connection = await aiormq.connect(BROKER)
-        channel = await connection.channel()
-        for name in (queue, f"{queue}.dead"):
-            try:
-                await channel.queue_delete(name)
-            except Exception:
-                channel = await connection.channel()
-        for name in ("dlx", "progress", "cluster"):
-            try:
-                await channel.exchange_delete(f"{queue}.{name}")
-            except Exception:
-                channel = await connection.channel()
-        await connection.close()
-
-    try:
-        asyncio.run(clean())
-    except Exception:
-        pass
+        frontend.terminate()
+        try:
+            frontend.wait(15)
+        except subprocess.TimeoutExpired:
+            frontend.kill()
+            frontend.wait()
+        for worker in workers:
+            worker.stop()
+        delete_cluster(amqp_uri, queue, [q for q in (w.capability_queue() for w in workers) if q])
 
 
 def image_prompt(color: int, prefix: str = "fe", size: int = 8) -> dict[str, Any]:
@@ -321,7 +267,7 @@ def test_queue_and_history_show_the_cluster(cluster: Cluster) -> None:
     prompt_id = str(uuid.uuid4())
 
     async def submit_elsewhere() -> dict[str, Any]:
-        async with DistributedComfyClient(BROKER, cluster.queue) as client:
+        async with DistributedComfyClient(cluster.uri, cluster.queue) as client:
             await client.wait_for_workers(1)
             return await client.queue_prompt(sleep_prompt(1.5, 777), prompt_id=prompt_id)
 

@@ -13,12 +13,9 @@ import asyncio
 import hashlib
 import io
 import json
-import os
 import queue as queue_module
 import shutil
-import socket
 import subprocess
-import sys
 import time
 import urllib.parse
 import uuid
@@ -28,55 +25,45 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from amqp_support import SYSTEM_URI, delete_cluster, port_open, start_workers
 
 pytestmark = [pytest.mark.amqp, pytest.mark.slow]
 
-BROKER = os.environ.get("COMFY_TEST_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 STOMP_PORT = 61613
 WEB_STOMP_URL = "ws://127.0.0.1:15674/ws"
 
 
 def _port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
+    return port_open(port)
 
 
 @dataclass
 class Worker:
     queue: str
     directory: Path
-    process: subprocess.Popen[bytes]
 
 
-async def _wait_for_worker(queue: str, timeout: float) -> None:
+async def _wait_for_worker(uri: str, queue: str, timeout: float) -> None:
     from comfy.distributed.client import DistributedComfyClient
 
-    async with DistributedComfyClient(BROKER, queue) as client:
+    async with DistributedComfyClient(uri, queue) as client:
         await client.wait_for_workers(1, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
-def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
-    if not (_port_open(5672) and _port_open(STOMP_PORT)):
-        pytest.skip("no RabbitMQ broker with the STOMP plugin on 127.0.0.1")
-    directory = tmp_path_factory.mktemp("stomp-worker")
+def worker(amqp_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
+    """One worker on the system broker (the one whose STOMP plugins listen on 127.0.0.1)."""
+    if amqp_uri != SYSTEM_URI or not _port_open(STOMP_PORT):
+        pytest.skip("the STOMP tests need the system RabbitMQ with its STOMP plugin on 127.0.0.1:61613")
     queue = f"test-stomp-{uuid.uuid4().hex[:8]}"
-    command = [os.path.join(os.path.dirname(sys.executable), "comfyui-worker"), "--distributed-queue-connection-uri", BROKER, "--distributed-queue-name", queue, "--cwd", str(directory)]
-    with open(directory / "worker.log", "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=directory)
+    workers = start_workers(amqp_uri, queue, tmp_path_factory.mktemp("stomp"), 1)
     try:
-        asyncio.run(_wait_for_worker(queue, 90))
-        yield Worker(queue, directory, process)
+        asyncio.run(_wait_for_worker(amqp_uri, queue, 60))  # announced: jobs on the base queue get routed
+        yield Worker(queue, workers[0].workspace)
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        for process in workers:
+            process.stop()
+        delete_cluster(amqp_uri, queue, [q for q in (w.capability_queue() for w in workers) if q])
 
 
 def job_body(prompt: dict[str, Any], prompt_id: str, client_id: str) -> dict[str, Any]:
@@ -209,11 +196,11 @@ def web_stomp_binary_frames() -> None:
     rabbitmqctl = shutil.which("rabbitmqctl")
     if rabbitmqctl is None:
         pytest.skip("rabbitmqctl is needed to switch Web-STOMP to binary frames")
-    current = subprocess.run([rabbitmqctl, "eval", "application:get_env(rabbitmq_web_stomp, ws_frame)."], capture_output=True, text=True, timeout=60)
+    current = subprocess.run([rabbitmqctl, "eval", "application:get_env(rabbitmq_web_stomp, ws_frame)."], check=False, capture_output=True, text=True, timeout=60)
     if "binary" in current.stdout:
         return
     switch = "application:set_env(rabbitmq_web_stomp, ws_frame, binary), ok = application:stop(rabbitmq_web_stomp), application:start(rabbitmq_web_stomp)."
-    done = subprocess.run([rabbitmqctl, "eval", switch], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([rabbitmqctl, "eval", switch], check=False, capture_output=True, text=True, timeout=60)
     if done.returncode != 0:
         pytest.skip(f"cannot switch Web-STOMP to binary frames: {done.stderr or done.stdout}")
     deadline = time.monotonic() + 30

@@ -28,17 +28,16 @@ import threading
 import time
 from typing import Any
 
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
-
 from comfy.cli_args_types import Configuration
 from comfy.folder_paths import FolderPaths
 from comfy.nodes.registry import NodeRegistry
 from comfy.server.http import json_response
 from comfy.server.state import ServerState
 from comfy.server.ws import ConnectionManager
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from .client import DistributedComfyClient
 from .frontend_queue import DistributedPromptQueue
@@ -112,7 +111,6 @@ def serve_frontend(configuration: Configuration) -> int:
     """`comfyui --distributed-queue-frontend`: serve until interrupted; returns the exit status.
     Start-up and shutdown as `comfy.server.main.serve`, without loading node plugins."""
     import uvicorn
-
     from comfy import folder_paths
     from comfy.cli_args import set_current_configuration
     from comfy.server.app import begin_shutdown
@@ -128,7 +126,8 @@ def serve_frontend(configuration: Configuration) -> int:
             logger.warning("cannot create %s: %s", folder, e)
     app = create_frontend_app(configuration)
     listen = str(configuration.get("listen") or "127.0.0.1")
-    port = 8188 if configuration.get("port") is None else int(configuration.get("port"))
+    configured_port = configuration.get("port")
+    port = 8188 if configured_port is None else int(configured_port)
     try:
         sockets: list[socket.socket] = bind_sockets(listen, port)
     except OSError as e:

@@ -38,7 +38,15 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from comfy.cli_args_types import Configuration
-from comfy.component_model.queue_types import MAXIMUM_HISTORY_SIZE, SENSITIVE_EXTRA_DATA_KEYS, BinaryEventTypes
+from comfy.component_model.executor_types import (
+    SocketsMetadataType,
+    encode_text_for_progress,
+)
+from comfy.component_model.queue_types import (
+    MAXIMUM_HISTORY_SIZE,
+    SENSITIVE_EXTRA_DATA_KEYS,
+    BinaryEventTypes,
+)
 from comfy.execution import ValidationResult
 from comfy.folder_paths import FolderPaths
 from comfy.server.history import History
@@ -94,13 +102,16 @@ def _error_status(prompt_id: str, error: BaseException, interrupted: dict[str, A
 
 
 class _Relay:
-    """The progress handler of one prompt: engine events from the worker → this server's
-    websocket of the prompt's client (the same frames a local run sends)."""
+    """The progress handler of one prompt (an `ExecutorToClientProgress`): engine events from
+    the worker → this server's websocket of the prompt's client (the same frames a local run
+    sends)."""
 
     def __init__(self, queue: DistributedPromptQueue, item: QueuedPrompt, sid: str | None) -> None:
         self.queue = queue
         self.item = item
-        self.client_id = sid
+        self.client_id: str | None = sid
+        self.last_node_id: str | None = None
+        self.last_prompt_id: str | None = item.prompt_id
         self.interrupted: dict[str, Any] | None = None
         """The `execution_interrupted` data the worker sent, if any."""
         self.executed: list[str] = []
@@ -113,7 +124,7 @@ class _Relay:
         elif event == "execution_interrupted" and isinstance(data, dict):
             self.interrupted = data
         elif event == "executing" and isinstance(data, dict) and data.get("node") is not None:
-            self.node = str(data["node"])
+            self.node = self.last_node_id = str(data["node"])
         elif event == "executed" and isinstance(data, dict) and data.get("node") is not None:
             self.executed.append(str(data["node"]))
         if self.client_id is None:
@@ -127,6 +138,20 @@ class _Relay:
         if event == BinaryEventTypes.PREVIEW_IMAGE_WITH_METADATA and isinstance(data, tuple):
             return  # a decoded PIL preview: not produced with decode_previews=False
         events.send_sync(event, data, self.client_id)
+
+    @property
+    def receive_all_progress_notifications(self) -> bool:
+        return True
+
+    @property
+    def sockets_metadata(self) -> SocketsMetadataType:
+        return {"__unimplemented": True}
+
+    def send_progress_text(self, text: str | bytes | bytearray, node_id: str, sid: str | None = None) -> None:
+        self.send_sync(BinaryEventTypes.TEXT, encode_text_for_progress(node_id, text), sid)
+
+    def queue_updated(self, queue_remaining: int | None = None) -> None:
+        return None
 
     def interrupted_data(self) -> dict[str, Any]:
         """ComfyUI's `execution_interrupted` data for this prompt, from what was relayed."""

@@ -203,5 +203,5 @@ class NodeCatalog:
                 "extra_info": {},
             }
             return ValidationResult(False, error, [], {})
-        valid, error, good, node_errors, _prepared = self._engine.validate(prompt, partial_execution_targets, _accept)
-        return ValidationResult(valid, error, list(good), node_errors)
+        valid, found, good, node_errors, _prepared = self._engine.validate(prompt, partial_execution_targets, _accept)
+        return ValidationResult(valid, found, list(good), node_errors)
