@@ -321,7 +321,7 @@ def read_state_dict(path: str, progress: Callable[[int, int], None] | None = Non
     sd = {}
     with safe_open(path, framework="pt", device="cpu") as f:
         keys = list(f.keys())
-        every = max(1, len(keys) // 50)
+        every = max(1, -(-len(keys) // 50))
         for i, key in enumerate(keys, start=1):
             sd[key] = f.get_tensor(key)
             if i % every == 0 or i == len(keys):
