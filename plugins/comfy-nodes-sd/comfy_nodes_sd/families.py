@@ -136,7 +136,7 @@ class Family:
             return "v"
         if self.v_prediction_check:
             bias = sd.get(f"{prefix}output_blocks.11.1.transformer_blocks.0.norm1.bias")
-            if bias is not None and float(bias.float().std(unbiased=False)) > 0.09:
+            if bias is not None and not bias.is_meta and float(bias.float().std(unbiased=False)) > 0.09:
                 return "v"
         return self.prediction
 
