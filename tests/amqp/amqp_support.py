@@ -96,8 +96,8 @@ class PrivateBroker:
     def start(self, timeout: float = 120.0) -> None:
         server = RABBITMQ_BIN / "rabbitmq-server"
         command = [str(server)] if server.exists() else ["rabbitmq-server"]
-        log = open(self.root / "server.out", "ab")
-        self.process = subprocess.Popen(command, env=self._env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        with open(self.root / "server.out", "ab") as log:
+            self.process = subprocess.Popen(command, env=self._env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self._wait(True, timeout)
 
     def _wait(self, up: bool, timeout: float) -> None:
