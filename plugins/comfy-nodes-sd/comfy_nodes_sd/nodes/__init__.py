@@ -8,7 +8,8 @@ from __future__ import annotations
 from types import ModuleType
 
 from . import conditioning, loaders, sampling, vae, lora
+from . import cond_ops, custom_sampling
 
-NODE_MODULES: tuple[ModuleType, ...] = (loaders, conditioning, sampling, vae, lora)
+NODE_MODULES: tuple[ModuleType, ...] = (loaders, conditioning, sampling, vae, lora, cond_ops, custom_sampling)
 
 __all__ = ["NODE_MODULES"]

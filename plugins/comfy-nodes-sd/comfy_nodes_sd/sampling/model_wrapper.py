@@ -10,7 +10,7 @@ into entries (dicts, as ComfyUI's ``convert_cond`` makes them) and prepared as C
    replaces the area with the mask's bounding box (at least 8×8 cells).
 2. ``start_percent`` / ``end_percent`` become σ bounds (``timestep_start`` / ``timestep_end``).
 3. The model inputs: ``c_crossattn`` from the text embedding and, for families with ADM
-   conditioning, ``y`` from the family's ``encode_adm`` (see :func:`encode_model_conds`).
+   conditioning (SDXL), ``y`` (see :func:`encode_model_conds`).
 4. Every entry with an area gets a partner of the same area on the other side (from the smallest
    entry of that side that contains it), so guidance never mixes different areas.
 
@@ -185,10 +185,11 @@ def _timestep_bounds(model: "DiffusionModel", conds: list[dict[str, Any]]) -> No
 
 def encode_model_conds(model: "DiffusionModel", conds: list[dict[str, Any]], noise: "torch.Tensor", device: Any, prompt_type: str, **extra: Any) -> None:
     """The model inputs of each entry (ComfyUI's ``extra_conds``): ``c_crossattn`` from the text and,
-    when the MODEL or its family has ``encode_adm(**params)``, ``y`` from it. ``params`` are the
-    entry's options plus ``device``, ``noise``, ``width``/``height`` (pixels, default from the
-    latent), ``prompt_type`` and ``latent_image``, ``denoise_mask``, ``seed`` — ComfyUI's keywords."""
-    encode_adm = getattr(model, "encode_adm", None) or getattr(getattr(model, "family", None), "encode_adm", None)
+    for families with an ADM input (``family.adm``: SDXL and its refiner), ``y`` from
+    :func:`comfy_nodes_sd.adm.encode_adm`. The options it reads are ComfyUI's: the entry's own
+    (``pooled_output``, ``width``, ``crop_w``, ...) with ``width``/``height`` defaulting to the latent
+    size in pixels and ``prompt_type`` to the side ("positive"/"negative")."""
+    family = getattr(model, "family", None)
     for i, c in enumerate(conds):
         params = dict(c)
         params["device"] = device
@@ -199,8 +200,10 @@ def encode_model_conds(model: "DiffusionModel", conds: list[dict[str, Any]], noi
         for k, v in extra.items():
             params.setdefault(k, v)
         model_conds = dict(c["model_conds"])
-        if callable(encode_adm):
-            adm = encode_adm(**params)
+        if getattr(family, "adm", None) is not None:
+            from ..adm import encode_adm
+
+            adm = encode_adm(family, params, tuple(noise.shape), params["prompt_type"])
             if adm is not None:
                 model_conds["y"] = RegularCond(adm)
         if params.get("cross_attn") is not None:

@@ -82,12 +82,18 @@ class _BatchedBrownianTree:
         return (a, b, 1) if a < b else (b, a, -1)
 
     def __call__(self, t0: "torch.Tensor", t1: "torch.Tensor") -> "torch.Tensor":
+        import warnings
+
         t0, t1, sign = self._sort(t0, t1)
         device, dtype = t0.device, t0.dtype
         if self.cpu_tree:
             t0, t1 = t0.detach().cpu().float(), t1.detach().cpu().float()
-        w = self.tree(t0, t1).unsqueeze(0).to(device=device, dtype=dtype) * (self.sign * sign)
-        return w[0]
+        with warnings.catch_warnings():
+            # torchsde compares the float32 query with its float64 end point and warns that σ_max
+            # lies (by one ulp) outside the tree (ComfyUI prints it too); the increment is the right one
+            warnings.filterwarnings("ignore", message="Should have t[ab]")
+            w = self.tree(t0, t1)
+        return w.to(device=device, dtype=dtype) * (self.sign * sign)
 
 
 class BrownianTreeNoiseSampler:
