@@ -15,9 +15,11 @@ install: uv ## Create .venv with every package and plugin, building the Rust sch
 build: uv ## Rebuild the Rust extension after changing core_rs/
 	$(UV) sync --all-packages --reinstall-package comfy-scheduler
 
-demo: install ## Run examples/workflows/base_nodes.json on the shipped examples/input/ image (no downloads); prints where the PNG went
-	@mkdir -p workspace/input && cp examples/input/* workspace/input/
-	$(UV) run comfyui --cwd workspace --workflows examples/workflows/base_nodes.json > workspace/demo_results.jsonl; \
+demo: install ## Text-to-image embedded: generates a tiny random-weight SD1.5 checkpoint (no downloads), runs examples/workflows/txt2img.json, prints where the PNG went
+	@mkdir -p workspace/models/checkpoints workspace/input && cp examples/input/* workspace/input/
+	@test -f workspace/models/checkpoints/tiny_sd15.safetensors || \
+	    $(UV) run python -m comfy_nodes_sd.tiny sd15 workspace/models/checkpoints/tiny_sd15.safetensors --seed 0
+	$(UV) run comfyui --cwd workspace --workflows examples/workflows/txt2img.json examples/workflows/base_nodes.json > workspace/demo_results.jsonl; \
 	status=$$?; $(UV) run python examples/print_outputs.py < workspace/demo_results.jsonl && exit $$status
 
 test: install ## Every test: Rust unit tests, the .pyi stub check, the Python suite
