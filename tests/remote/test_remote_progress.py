@@ -20,10 +20,13 @@ from comfy.component_model.queue_types import BinaryEventTypes
 PNG_MAGIC = b"\x89PNG"
 
 
-def batch_prompt(prefix: str, batch: int = 3) -> dict[str, Any]:
-    """StubImage(batch) → TestAsyncBatchProcessing (one progress step per image) → SaveImage."""
+def batch_prompt(prefix: str, batch: int = 3, content: str = "BLACK", size: int = 8) -> dict[str, Any]:
+    """StubImage(batch) → TestAsyncBatchProcessing (one progress step per image) → SaveImage.
+
+    Tests of one module share a server: give each test its own `content`/`size`, or a cached
+    TestAsyncBatchProcessing of an earlier test reports no progress."""
     return {
-        "1": {"class_type": "StubImage", "inputs": {"content": "BLACK", "height": 8, "width": 8, "batch_size": batch}},
+        "1": {"class_type": "StubImage", "inputs": {"content": content, "height": size, "width": size, "batch_size": batch}},
         "2": {"class_type": "TestAsyncBatchProcessing", "inputs": {"images": ["1", 0], "process_time_per_item": 0.01}},
         "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": prefix}},
     }
@@ -56,7 +59,7 @@ async def test_queue_with_progress_yields_this_prompts_events(server: RunningSer
 
 async def test_overlapping_runs_on_one_client_see_only_their_own_events(server: RunningServer) -> None:
     async def one(client: AsyncRemoteComfyClient, index: int) -> tuple[Any, list[ProgressNotification], V1QueuePromptResponse]:
-        task = client.queue_with_progress(batch_prompt(f"overlap{index}-{uuid.uuid4().hex[:6]}", batch=index + 1))
+        task = client.queue_with_progress(batch_prompt(f"overlap{index}-{uuid.uuid4().hex[:6]}", batch=index + 1, content="WHITE", size=5))
         notifications = [n async for n in task.progress()]
         return task, notifications, await task.get()
 
