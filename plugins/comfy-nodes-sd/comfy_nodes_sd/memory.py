@@ -141,11 +141,13 @@ class ModelManager:
     ) -> "LoadedCheckpoint":
         """MODEL, CLIP and VAE of the checkpoint at ``path``: from the cache (as fresh clones) or read now.
         Two threads asking for the same file wait for one load."""
+        import torch
+
         from . import devices
         from .loader import load_checkpoint_state_dict
 
         device = devices.torch_device() if device is None else device
-        key = self.cache_key(path, device)
+        key = self.cache_key(path, device, devices.load_options(device))
         with self._lock:
             file_lock = self._loading.setdefault(key, threading.Lock())
         with file_lock:
@@ -164,6 +166,8 @@ class ModelManager:
             sd = read_state_dict(path, progress)
             loaded = load_checkpoint_state_dict(sd, device=device)
             del sd
+            if devices.memory_format() != torch.contiguous_format:
+                loaded.model.diffusion_model.to(memory_format=devices.memory_format())
             with self._lock:
                 self.loads += 1
                 for module in self._modules_of(loaded):

@@ -48,6 +48,12 @@ class DiffusionModel:
         from .patches import EMPTY
 
         self.patches = EMPTY
+        import torch
+
+        from .devices import memory_format
+
+        self.channels_last = memory_format() == torch.channels_last
+        """Inputs go to the UNet in channels-last layout (``force_channels_last``)."""
 
     def clone(self) -> "DiffusionModel":
         """A new MODEL sharing the weights, with its own copy of ``model_options``."""
@@ -88,6 +94,8 @@ class DiffusionModel:
         memory.use(self.diffusion_model, device)
         with torch.no_grad():
             xc = ms.calculate_input(sigma, x).to(device=device, dtype=self.dtype)
+            if self.channels_last:
+                xc = xc.contiguous(memory_format=torch.channels_last)
             t = ms.timestep(sigma).float().to(device)
             ctx = context.to(device=device, dtype=self.dtype)
             if y is not None:

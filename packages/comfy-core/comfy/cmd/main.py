@@ -57,6 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             start_up(config)
             return asyncio.run(_run_workflows_embedded(comfy_class, config))
         executor = make_executor(config)
+        from comfy.cmd.console_progress import ConsoleProgress
+
+        executor.handler = ConsoleProgress(inner=executor.handler)  # progress bars on stderr
         try:
             return run_workflows(executor, list(config.workflows))
         finally:
@@ -99,8 +102,10 @@ def _embedded_client_class() -> Any:
 async def _run_workflows_embedded(comfy_class: Any, config: Configuration) -> int:
     from comfy.cmd.workflows import run_workflows_embedded
 
+    from comfy.cmd.console_progress import with_console_progress
+
     async with comfy_class(configuration=config) as client:
-        return await run_workflows_embedded(client, list(config.workflows))
+        return await run_workflows_embedded(with_console_progress(client), list(config.workflows))
 
 
 def entrypoint() -> None:

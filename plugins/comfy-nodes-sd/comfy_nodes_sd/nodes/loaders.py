@@ -55,10 +55,13 @@ class CheckpointLoaderSimple:
     DESCRIPTION = "Loads a diffusion model checkpoint, diffusion models are used to denoise latents."
 
     def load_checkpoint(self, ckpt_name: str) -> tuple[Any, Any, Any]:
-        from ..loader import load_checkpoint
+        from comfy.utils import ProgressBar
+
+        from ..memory import load_checkpoint  # read once per file, kept while memory allows
 
         path = folder_paths.get_full_path_or_raise("checkpoints", ckpt_name)
-        loaded = load_checkpoint(path)
+        bar = ProgressBar(1)
+        loaded = load_checkpoint(path, progress=lambda done, total: bar.update_absolute(done, total))
         return (loaded.model, _with_embeddings(loaded.clip), loaded.vae)
 
 
