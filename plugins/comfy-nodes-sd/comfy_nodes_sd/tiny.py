@@ -18,9 +18,10 @@ API::
 
     make_state_dict(family, seed=0, scale="tiny", dtype=torch.float16) -> dict[str, Tensor]
     make_checkpoint(family, path, seed=0, scale="tiny") -> Path          # one .safetensors file
-    make_split_files(family, folder, seed=0, scale="tiny") -> dict[str, Path]
+    make_split_files(family, models_folder, seed=0, scale="tiny", checkpoint=False) -> dict[str, Path]
         # the same weights as separate files: "unet" (diffusion_models), "vae", and "clip_l" /
-        # "clip_h" / "clip_g" (text_encoders, Hugging Face layout with text_projection)
+        # "clip_h" / "clip_g" (text_encoders, Hugging Face layout with text_projection), and with
+        # checkpoint=True the single file too (checkpoints/<family>.safetensors)
     make_embedding(path, width, vectors=2, seed=0, key=None)            # a textual-inversion file
 
 CLI: ``python -m comfy_nodes_sd.tiny FAMILY OUT.safetensors [--seed N] [--scale tiny|full]``.
@@ -277,8 +278,13 @@ def make_state_dict(family: str, seed: int = 0, scale: str = "tiny", dtype: Any 
     ``device`` only says where the random numbers are drawn)."""
     import torch
 
-    dtype = dtype or torch.float16
-    r, unet, encoders, vae = _parts(family, seed, scale, dtype, device)
+    return _assemble(*_parts(family, seed, scale, dtype or torch.float16, device))
+
+
+def _assemble(
+    r: Recipe, unet: dict[str, "torch.Tensor"], encoders: list[dict[str, "torch.Tensor"]], vae: dict[str, "torch.Tensor"]
+) -> dict[str, "torch.Tensor"]:
+    """The parts as one checkpoint state dict, each under its prefix and in its stored layout."""
     sd = {"model.diffusion_model." + k: v for k, v in unet.items()}
     for te, te_sd in zip(r.text_encoders, encoders):
         layout = _clip_to_openclip(te_sd) if te.openclip else te_sd
@@ -302,12 +308,15 @@ def make_checkpoint(family: str, path: str | os.PathLike[str], seed: int = 0, sc
     return _save(make_state_dict(family, seed, scale), path, family, scale)
 
 
-def make_split_files(family: str, folder: str | os.PathLike[str], seed: int = 0, scale: str = "tiny") -> dict[str, Path]:
+def make_split_files(
+    family: str, folder: str | os.PathLike[str], seed: int = 0, scale: str = "tiny", checkpoint: bool = False
+) -> dict[str, Path]:
     """The checkpoint's weights as the separate files the split loaders read, in ComfyUI's model
     folders below ``folder``: ``diffusion_models/<family>_unet.safetensors`` (no prefix),
     ``text_encoders/<family>_clip_<l|h|g>.safetensors`` (Hugging Face layout, as the downloadable
-    ``clip_l`` / ``clip_g`` files are) and ``vae/<family>_vae.safetensors``. Returns them by part
-    (``unet``, ``clip_l`` / ``clip_h`` / ``clip_g``, ``vae``)."""
+    ``clip_l`` / ``clip_g`` files are) and ``vae/<family>_vae.safetensors``; with ``checkpoint``
+    also ``checkpoints/<family>.safetensors`` (the same weights as :func:`make_checkpoint` writes).
+    Returns them by part (``unet``, ``clip_l`` / ``clip_h`` / ``clip_g``, ``vae``, ``checkpoint``)."""
     import torch
 
     import safetensors.torch  # noqa: F401  (fail early without safetensors)
@@ -318,6 +327,8 @@ def make_split_files(family: str, folder: str | os.PathLike[str], seed: int = 0,
     for te, te_sd in zip(r.text_encoders, encoders):
         out[f"clip_{te.name}"] = _save(te_sd, folder / "text_encoders" / f"{family}_clip_{te.name}.safetensors", family, scale)
     out["vae"] = _save(vae, folder / "vae" / f"{family}_vae.safetensors", family, scale)
+    if checkpoint:
+        out["checkpoint"] = _save(_assemble(r, unet, encoders, vae), folder / "checkpoints" / f"{family}.safetensors", family, scale)
     return out
 
 
