@@ -147,6 +147,7 @@ class DistributedComfyClient:
         self._client_ids: collections.Counter[str] = collections.Counter({self.client_id: 1})
         self._connection: ReconnectingConnection | None = None
         self._consumer_channel: aiormq.abc.AbstractChannel | None = None
+        self._reply_consumer: str | None = None
         self._dead_letters: DeadLetterRelay | None = None
         self._announced = asyncio.Event() if _has_loop() else None
         self._is_running = False
@@ -190,6 +191,9 @@ class DistributedComfyClient:
         connection = self._connection
         if connection.connected.is_set() and connection.connection is not None:
             try:
+                consumer = self._consumer_channel
+                if consumer is not None and not consumer.is_closed and self._reply_consumer:
+                    await consumer.basic_cancel(self._reply_consumer)
                 channel = await connection.connection.channel()
                 await channel.queue_delete(self.reply_queue)
                 await channel.close()
@@ -207,7 +211,8 @@ class DistributedComfyClient:
         )
         for client_id in list(self._client_ids):
             await channel.queue_bind(self.reply_queue, self.names.progress_exchange, routing_key=client_id)
-        await channel.basic_consume(self.reply_queue, self._on_reply, no_ack=True)
+        consume = await channel.basic_consume(self.reply_queue, self._on_reply, no_ack=True)
+        self._reply_consumer = consume.consumer_tag
         cluster = await channel.queue_declare("", exclusive=True, auto_delete=True)
         assert cluster.queue is not None
         for key in ("worker.*", "job.*"):

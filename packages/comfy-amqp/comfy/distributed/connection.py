@@ -13,6 +13,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiormq
 import aiormq.exceptions
@@ -63,6 +64,7 @@ class ReconnectingConnection:
         self._closing = False
         self._task: asyncio.Task[None] | None = None
         self._first = asyncio.get_running_loop().create_future()
+        self._unconfirmed: set[asyncio.Future[Any]] = set()
 
     async def start(self, timeout: float | None = 30.0) -> None:
         """Connect (retrying) and return once the first connection is set up."""
@@ -127,7 +129,12 @@ class ReconnectingConnection:
     ) -> None:
         """Publish and (with ``confirm``) wait for the broker's confirm; while the connection is
         down, wait for the reconnect and publish again (``retry``). A mandatory message nobody
-        can route raises ``aiormq.exceptions.PublishError``; a nack raises ``DeliveryError``."""
+        can route raises ``aiormq.exceptions.PublishError``; a nack raises ``DeliveryError``.
+
+        Without ``confirm`` the message is handed to the connection and the call returns at once
+        (fire and forget: progress, cluster events); such messages keep their order with every
+        later publish, and :meth:`flush` waits until the broker has confirmed them.
+        """
         if mandatory and properties is not None and not properties.message_id:
             properties.message_id = uuid.uuid4().hex
         while True:
@@ -137,9 +144,18 @@ class ReconnectingConnection:
                 self.connected.clear()
                 await asyncio.sleep(0.05)
                 continue
+            if not confirm:
+                # aiormq's basic_publish enqueues its frames before its first suspension, so
+                # tasks started in order publish in order
+                task = asyncio.ensure_future(
+                    channel.basic_publish(body, exchange=exchange, routing_key=routing_key, properties=properties, mandatory=mandatory)
+                )
+                self._unconfirmed.add(task)
+                task.add_done_callback(self._forget)
+                return
             try:
-                result = await channel.basic_publish(  # type: ignore[call-arg]  # aiormq's Channel takes wait=
-                    body, exchange=exchange, routing_key=routing_key, properties=properties, mandatory=mandatory, wait=confirm
+                result = await channel.basic_publish(
+                    body, exchange=exchange, routing_key=routing_key, properties=properties, mandatory=mandatory
                 )
             except aiormq.exceptions.PublishError:
                 raise
@@ -152,6 +168,16 @@ class ReconnectingConnection:
             if isinstance(result, (Basic.Nack, Basic.Reject)):
                 raise aiormq.exceptions.DeliveryError(None, result)
             return
+
+    def _forget(self, task: asyncio.Future[Any]) -> None:
+        self._unconfirmed.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.debug("%s: an unconfirmed publish failed: %s", self.name, task.exception())
+
+    async def flush(self) -> None:
+        """Wait until every fire-and-forget publish so far is confirmed (or failed)."""
+        if self._unconfirmed:
+            await asyncio.gather(*list(self._unconfirmed), return_exceptions=True)
 
     async def close(self) -> None:
         self._closing = True

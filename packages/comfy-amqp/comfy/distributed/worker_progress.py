@@ -78,7 +78,8 @@ class ProgressOutbox:
                 self.queue.task_done()
 
     async def flush(self) -> None:
-        """Wait until every queued message was handed to the broker connection."""
+        """Wait until every queued message is handed to the channel: anything published on it
+        afterwards (the job's result) reaches the reply queue after them."""
         await self.queue.join()
 
     async def close(self) -> None:
