@@ -58,7 +58,8 @@ def test_committed_client_matches_the_spec(tmp_path: Path) -> None:
     generator = _load_script()
     fresh = tmp_path / "comfy_api_client"
     generator.generate(fresh)
-    assert generator.differences(COMMITTED, fresh) == []
+    changed = generator.differences(COMMITTED, fresh)
+    assert changed == [], f"comfy_api_client is stale after an openapi.yaml change: run `make client` ({changed})"
 
     edited = tmp_path / "edited"
     shutil.copytree(fresh, edited)

@@ -7,8 +7,8 @@
 The generator is openapi-python-client, pinned (0.29.1) in the workspace's dev dependencies; its
 configuration (`packages/comfy-remote/openapi-client.yaml`) pins the package name, maps the binary
 media types to bytes and formats with ruff (`--isolated`, so no surrounding configuration changes
-the result). No network is used. `--fail-on-warning`: a spec change the generator cannot turn into
-code fails here instead of silently dropping an endpoint.
+the result). No network is used. The generator's warnings (a schema or media type it cannot turn
+into code, so that piece is left out of the client) are printed on stderr: fix them in the spec.
 """
 
 from __future__ import annotations
@@ -48,11 +48,13 @@ def generate(output: Path) -> None:
     env = {**os.environ, "PATH": f"{Path(_tool('ruff')).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     command = [
         generator, "generate", "--path", str(SPEC), "--config", str(CONFIG), "--meta", "none",
-        "--output-path", str(output), "--overwrite", "--fail-on-warning",
+        "--output-path", str(output), "--overwrite",
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=output.parent)
     if result.returncode != 0:
         raise SystemExit(f"openapi-python-client failed:\n{result.stdout}\n{result.stderr}")
+    if "Warning" in result.stdout or "WARNING" in result.stdout:
+        print(f"openapi-python-client left parts out:\n{result.stdout}", file=sys.stderr)
 
 
 def differences(left: Path, right: Path) -> list[str]:
