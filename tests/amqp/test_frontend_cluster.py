@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
-from amqp_support import WorkerProcess, delete_cluster, free_port, start_workers
+from amqp_support import PREVIEW_PACK, WorkerProcess, delete_cluster, free_port, node_pack, start_workers
 
 pytestmark = [pytest.mark.amqp, pytest.mark.slow]
 
@@ -91,7 +91,7 @@ def cluster(amqp_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         frontend = subprocess.Popen(command, stdout=frontend_log, stderr=subprocess.STDOUT, cwd=frontend_dir)
     workers: list[WorkerProcess] = []
     try:
-        workers = start_workers(amqp_uri, queue, root / "workers", 1)
+        workers = start_workers(amqp_uri, queue, root / "workers", 1, prepare=node_pack("preview_pack", PREVIEW_PACK))
         running = Cluster(amqp_uri, queue, f"http://127.0.0.1:{port}", frontend_dir, workers[0].workspace, root / "frontend.log", frontend, workers[0])
         _wait_ready(running)
         yield running
@@ -152,7 +152,7 @@ def _wait_for(predicate: Any, timeout: float = 30.0, what: str = "condition") ->
 
 def test_object_info_comes_from_the_workers(cluster: Cluster) -> None:
     info = httpx.get(cluster.url("/object_info"), timeout=10).json()
-    for class_type in ("EmptyImage", "SaveImage", "TestSleep", "PreviewAny"):
+    for class_type in ("EmptyImage", "SaveImage", "TestSleep", "PreviewAny", "SendPreview"):  # SendPreview: the worker's custom node
         assert class_type in info
     assert info["EmptyImage"]["input"]["required"]["width"][0] == "INT"
     assert info["SaveImage"]["output_node"] is True
@@ -252,6 +252,51 @@ def test_ws_progress_reaches_only_the_submitting_client(cluster: Cluster) -> Non
             except TimeoutError:
                 break
         assert {m["type"] for m in seen_by_bob} <= {"status"}
+
+
+def test_ws_previews_are_relayed_as_comfyui_binary_frames(cluster: Cluster) -> None:
+    """Previews travel as encoded images over the broker; the frontend sends each client the
+    frame its feature flags ask for: type 4 (with metadata) or the legacy type 1."""
+    import struct
+
+    from PIL import Image
+    from websockets.sync.client import connect
+
+    ws_url = cluster.base_url.replace("http://", "ws://")
+    prompt = {"1": {"class_type": "SendPreview", "inputs": {"size": 16}}, "2": {"class_type": "PreviewAny", "inputs": {"source": ["1", 0]}}}
+    for client_id, modern in (("dave", True), ("erin", False)):
+        with connect(f"{ws_url}/ws?clientId={client_id}") as socket_:
+            socket_.recv(timeout=10)  # status
+            if modern:
+                socket_.send(json.dumps({"type": "feature_flags", "data": {"supports_preview_metadata": True}}))
+                assert json.loads(socket_.recv(timeout=10))["type"] == "feature_flags"
+            prompt["1"]["inputs"]["size"] += 1  # a fresh run every time (no cache)
+            response = httpx.post(cluster.url("/prompt"), json={"prompt": prompt, "client_id": client_id}, timeout=10)
+            assert response.status_code == 200, response.text
+            prompt_id = response.json()["prompt_id"]
+            frames: list[bytes] = []
+            while True:
+                message = socket_.recv(timeout=60)
+                if isinstance(message, bytes):
+                    frames.append(message)
+                elif json.loads(message)["type"] == "executing" and json.loads(message)["data"]["node"] is None:
+                    break
+            assert len(frames) == 2
+            size = prompt["1"]["inputs"]["size"]
+            for frame, (fmt, shape) in zip(frames, [("PNG", (size, size)), ("JPEG", (size, size // 2))], strict=True):
+                kind = struct.unpack(">I", frame[:4])[0]
+                if modern:
+                    assert kind == 4
+                    length = struct.unpack(">I", frame[4:8])[0]
+                    metadata = json.loads(frame[8 : 8 + length])
+                    assert metadata["node_id"] == "1" and metadata["prompt_id"] == prompt_id
+                    assert metadata["image_type"] == f"image/{fmt.lower()}"
+                    image_bytes = frame[8 + length :]
+                else:
+                    assert kind == 1 and struct.unpack(">I", frame[4:8])[0] == (2 if fmt == "PNG" else 1)
+                    image_bytes = frame[8:]
+                with Image.open(io.BytesIO(image_bytes)) as image:
+                    assert image.format == fmt and image.size == shape
 
 
 # -- cluster view, cancel, interrupt ---------------------------------------------------------------------

@@ -160,17 +160,23 @@ class _Relay:
         return {"prompt_id": self.item.prompt_id, "node_id": node, "node_type": class_type, "executed": list(self.executed), "timestamp": int(time.time() * 1000)}
 
     def _preview(self, preview: EncodedPreview) -> None:
+        """The preview as the worker encoded it (no decoding, no pillow): a type 4 frame with its
+        metadata for clients that announced `supports_preview_metadata`, else ComfyUI's legacy
+        type 1 frame."""
         sid = self.client_id
-        connection = self.queue.events.connections.get(sid) if sid is not None else None
-        if connection is not None and getattr(connection, "supports_preview_metadata", False):
+        events = self.queue.events
+        connection = events.connections.get(sid) if sid is not None else None
+        post = getattr(events, "_post", None)
+        if connection is not None and getattr(connection, "supports_preview_metadata", False) and post is not None:
             metadata = dict(preview.metadata)
             metadata["image_type"] = preview.mime
             meta = json.dumps(metadata).encode("utf-8")
-            payload = struct.pack(">I", len(meta)) + meta + preview.image
-            self.queue.events.send_sync(BinaryEventTypes.PREVIEW_IMAGE_WITH_METADATA, payload, sid)
+            # ConnectionManager.send_sync encodes type 4 from a PIL image; an encoded frame
+            # goes straight to the socket's outbox (droppable, like every preview)
+            post(sid, struct.pack(">II", BinaryEventTypes.PREVIEW_IMAGE_WITH_METADATA, len(meta)) + meta + preview.image, True)
         else:
             kind = 2 if preview.mime == "image/png" else 1
-            self.queue.events.send_sync(BinaryEventTypes.PREVIEW_IMAGE, struct.pack(">I", kind) + preview.image, sid)
+            events.send_sync(BinaryEventTypes.PREVIEW_IMAGE, struct.pack(">I", kind) + preview.image, sid)
 
 
 class DistributedPromptQueue:
