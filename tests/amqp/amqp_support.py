@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import re
@@ -22,12 +23,26 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 SYSTEM_URI = os.environ.get("COMFY_TEST_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 RABBITMQ_BIN = Path("/usr/lib/rabbitmq/bin")
 WORKER_SCRIPT = Path(sys.executable).with_name("comfyui-worker")
+
+
+def run_sync(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion from sync code, also when an event loop runs in this thread
+    (then in a helper thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 def free_port() -> int:
@@ -56,7 +71,7 @@ def broker_answers(uri: str, timeout: float = 3.0) -> bool:
         await connection.close()
         return True
 
-    return asyncio.run(probe())
+    return run_sync(probe)
 
 
 def rabbitmq_available() -> bool:
@@ -153,6 +168,7 @@ class WorkerProcess:
         args: Sequence[str] = (),
         env: dict[str, str] | None = None,
         prepare: Callable[[Path], None] | None = None,
+        command: Sequence[str] | None = None,
     ) -> None:
         self.uri = uri
         self.queue_name = queue_name
@@ -162,8 +178,9 @@ class WorkerProcess:
         if prepare is not None:
             prepare(workspace)
         self.log_path = workspace / "worker.log"
-        command = [
-            str(WORKER_SCRIPT),
+        # comfyui-worker's own tuning option: heartbeats every second, so tests see workers soon
+        program = list(command) if command is not None else [str(WORKER_SCRIPT), "--heartbeat-seconds", "1"]
+        program += [
             f"--distributed-queue-connection-uri={uri}",
             "--distributed-queue-name",
             queue_name,
@@ -171,14 +188,12 @@ class WorkerProcess:
             str(self.health_port),
             "--cwd",
             str(workspace),
-            "--heartbeat-seconds",
-            "1",
             *args,
         ]
         full_env = dict(os.environ)
         full_env.update(env or {})
         self._log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, env=full_env, cwd=str(workspace))
+        self.process = subprocess.Popen(program, stdout=self._log, stderr=subprocess.STDOUT, env=full_env, cwd=str(workspace))
 
     @property
     def pid(self) -> int:
@@ -276,7 +291,7 @@ def delete_cluster(uri: str, queue_name: str, extra_queues: Iterable[str] = ()) 
             with contextlib.suppress(Exception):
                 await connection.close()
 
-    asyncio.run(delete())
+    run_sync(delete)
 
 
 PREVIEW_PACK = '''

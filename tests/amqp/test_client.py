@@ -34,7 +34,7 @@ SLEEP_PROMPT = {
     "2": {"class_type": "TestIntOutput", "inputs": {"value": ["1", 0]}},
 }
 IMAGE_PROMPT = {
-    "1": {"class_type": "StubImage", "inputs": {"content": "NOISE", "height": 16, "width": 24, "batch_size": 1}},
+    "1": {"class_type": "StubImage", "inputs": {"content": "NOISE", "height": 512, "width": 768, "batch_size": 1}},
     "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "sub/dist"}},
 }
 
@@ -142,6 +142,19 @@ async def test_unknown_node_and_bad_json(client: DistributedComfyClient) -> None
     assert await client.queue_prompt(INT_PROMPT) == {"1": {"value": [7]}}  # the worker goes on
 
 
+async def test_reply_queue_does_not_outlive_its_client(amqp_uri: str, cluster: tuple[str, WorkerProcess]) -> None:
+    async with DistributedComfyClient(amqp_uri, cluster[0]) as c:
+        assert await c.queue_prompt(INT_PROMPT) == {"1": {"value": [7]}}
+        reply_queue = c.reply_queue
+    connection = await aiormq.connect(amqp_uri)
+    try:
+        channel = await connection.channel()
+        with pytest.raises(aiormq.exceptions.ChannelNotFoundEntity):
+            await channel.queue_declare(reply_queue, passive=True)
+    finally:
+        await connection.close()
+
+
 async def test_node_schemas_come_from_the_worker(client: DistributedComfyClient) -> None:
     from comfy.nodes.object_info import node_info
     from comfy_nodes_testing import NODE_CLASS_MAPPINGS
@@ -217,7 +230,8 @@ async def test_output_files_come_back_as_bytes(client: DistributedComfyClient, c
     assert image["subfolder"] == "sub" and image["type"] == "output" and image["filename"].startswith("dist_")
     stored = result.file(image["filename"], "sub")
     assert stored is not None and stored.data.startswith(b"\x89PNG")
-    assert Image.open(io.BytesIO(stored.data)).size == (24, 16)
+    assert Image.open(io.BytesIO(stored.data)).size == (768, 512)
+    assert len(stored.data) > wire.FILE_CHUNK_BYTES  # noise does not compress: it travelled in chunks
     # the client wrote its own copy; the worker's copy lives in the worker's workspace only
     local = Path(image["abs_path"])
     assert local.is_relative_to(tmp_path / "received") and local.read_bytes() == stored.data

@@ -348,6 +348,8 @@ class DistributedComfyClient:
             return
         prompt_id = wire.header(headers, wire.H_PROMPT_ID)
         pending = self._pending.get(str(prompt_id)) if prompt_id else None
+        if pending is None and prompt_id in self.history:
+            return  # a late duplicate run of a prompt that already has its answer
         handler = pending.handler if pending is not None else None
         if handler is None:
             handler = self.progress_handler
