@@ -266,18 +266,35 @@ class DistributedWorker:
         assert self._dead_letters is not None
         await self._dead_letters.start(connection)
         self._consumer_tags = []
+        self._consuming = False
         if not self._stopping:
-            jobs = await connection.channel()
-            await jobs.basic_qos(prefetch_count=1)
-            consume = await jobs.basic_consume(self.capability_queue, self._on_job)
-            router = await connection.channel()
-            await router.basic_qos(prefetch_count=16)
-            route = await router.basic_consume(self.names.queue, self._on_route)
-            self._consumer_channel = jobs
-            self._consumer_tags = [t for t in (consume.consumer_tag, route.consumer_tag) if t]
-            self._router_channel = router
-            self._consuming = True
+            if self._current is None:
+                await self._consume(connection)
+            else:
+                # reconnected while a job still runs: its result goes out first; taking another
+                # job now would run two at once
+                self._spawn(self._consume_when_idle(connection))
         self._announce_soon()
+
+    async def _consume(self, connection: aiormq.abc.AbstractConnection) -> None:
+        jobs = await connection.channel()
+        await jobs.basic_qos(prefetch_count=1)
+        consume = await jobs.basic_consume(self.capability_queue, self._on_job)
+        router = await connection.channel()
+        await router.basic_qos(prefetch_count=16)
+        route = await router.basic_consume(self.names.queue, self._on_route)
+        self._consumer_channel = jobs
+        self._consumer_tags = [t for t in (consume.consumer_tag, route.consumer_tag) if t]
+        self._consuming = True
+
+    async def _consume_when_idle(self, connection: aiormq.abc.AbstractConnection) -> None:
+        while self._current is not None:
+            await asyncio.sleep(0.05)
+        if not self._stopping and not connection.is_closed:
+            try:
+                await self._consume(connection)
+            except Exception:
+                logger.warning("worker %s: could not consume after the reconnect", self.worker_id, exc_info=True)
 
     def _announce_soon(self) -> None:
         # after _on_connect has returned (the connection's publish channel is ready then)
