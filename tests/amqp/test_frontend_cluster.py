@@ -215,6 +215,17 @@ def test_png_and_view_without_shared_disk(cluster: Cluster) -> None:
     assert _rgb_of_png(view.content)[1] == (0x33, 0x66, 0xCD)
 
 
+def test_async_prompt_polling(cluster: Cluster) -> None:
+    response = httpx.post(cluster.url("/api/v1/prompts"), json=sleep_prompt(0.5, 99), headers={"Prefer": "respond-async"}, timeout=10)
+    assert response.status_code == 202
+    location = response.headers["Location"]
+    assert location == f"/api/v1/prompts/{response.json()['prompt_id']}"
+    assert httpx.get(cluster.url(location), timeout=10).status_code == 204  # queued or running on the worker
+    done = _wait_for(lambda: (r := httpx.get(cluster.url(location), timeout=10)).status_code == 200 and r, 30, "the async prompt")
+    assert done.json()["3"]["text"] == ["99"]
+    assert httpx.get(cluster.url("/api/v1/prompts/no-such-prompt"), timeout=10).status_code == 404
+
+
 # -- websocket progress ----------------------------------------------------------------------------------
 
 

@@ -55,7 +55,7 @@ def frontend_routes(state: ServerState) -> list[BaseRoute]:
 
     async def get_object_info(request: Request) -> Response:
         if len(catalog) == 0:
-            await queue._wait_for_classes(1.0)
+            await queue.wait_for_classes()
         return json_response(catalog.object_info())
 
     async def get_object_info_node(request: Request) -> Response:

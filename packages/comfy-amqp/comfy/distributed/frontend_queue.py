@@ -68,7 +68,8 @@ __all__ = ["DistributedPromptQueue"]
 logger = logging.getLogger(__name__)
 
 DISCOVERY_SECONDS = 5.0
-"""How long a prompt's validation waits for a first worker announcement (frontend just started)."""
+"""For this long after connecting, a prompt's validation waits for the workers' announcements
+(a frontend that just started knows no class yet); later an empty cluster answers at once."""
 
 
 def _normalise_status(status: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -222,6 +223,7 @@ class DistributedPromptQueue:
         self._catalog_workers: dict[str, int] = {}
         self._connected = asyncio.Event() if _running_loop() else None
         self._stopping = False
+        self._connected_at = 0.0
         self._starter: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -248,6 +250,7 @@ class DistributedPromptQueue:
                 delay = min(delay * 2, 5.0)
                 continue
             assert self._connected is not None
+            self._connected_at = time.monotonic()
             self._connected.set()
             logger.info("distributed frontend connected to %s, queue %r", _redact(self.client.uri), self.client.names.queue)
             return
@@ -336,15 +339,22 @@ class DistributedPromptQueue:
 
     async def avalidate(self, prompt: Any, partial_execution_targets: list[str] | None = None) -> ValidationResult:
         if len(self.catalog) == 0:
-            await self._wait_for_classes(DISCOVERY_SECONDS)
+            await self.wait_for_classes()
         if not isinstance(prompt, dict) or len(prompt) <= INLINE_VALIDATION_NODES:
             return self.validate(prompt, partial_execution_targets)
         import anyio.to_thread
 
         return await anyio.to_thread.run_sync(self.validate, prompt, partial_execution_targets)
 
-    async def _wait_for_classes(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
+    async def wait_for_classes(self) -> None:
+        """Wait (until :data:`DISCOVERY_SECONDS` after the broker connection) for a first worker."""
+        assert self._connected is not None
+        if not self._connected.is_set():
+            try:
+                await asyncio.wait_for(self._connected.wait(), DISCOVERY_SECONDS)
+            except asyncio.TimeoutError:
+                return
+        deadline = self._connected_at + DISCOVERY_SECONDS
         while len(self.catalog) == 0 and time.monotonic() < deadline and not self._stopping:
             self._sync_catalog()
             await asyncio.sleep(0.05)
