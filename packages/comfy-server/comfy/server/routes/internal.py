@@ -11,6 +11,9 @@ file picker and the terminal's log panel).
 
 The lines come from a bounded buffer (:class:`LogBuffer`, the last 1,000 records of level INFO
 and above) fed by a handler on the root logger while the server runs.
+
+These routes serve the web UI, not API clients: they are left out of ``openapi.yaml``
+(``include_in_schema=False``); their contract is the frontend's, documented here.
 """
 
 from __future__ import annotations
@@ -142,9 +145,9 @@ def routes(state: ServerState) -> list[BaseRoute]:
         return Response(status_code=200)
 
     return [
-        Route("/internal/folder_paths", folder_paths, methods=["GET"]),
-        Route("/internal/files/{kind}", files, methods=["GET"]),
-        Route("/internal/logs", get_logs, methods=["GET"]),
-        Route("/internal/logs/raw", get_raw_logs, methods=["GET"]),
-        Route("/internal/logs/subscribe", subscribe, methods=["PATCH"]),
+        Route("/internal/folder_paths", folder_paths, methods=["GET"], include_in_schema=False),
+        Route("/internal/files/{kind}", files, methods=["GET"], include_in_schema=False),
+        Route("/internal/logs", get_logs, methods=["GET"], include_in_schema=False),
+        Route("/internal/logs/raw", get_raw_logs, methods=["GET"], include_in_schema=False),
+        Route("/internal/logs/subscribe", subscribe, methods=["PATCH"], include_in_schema=False),
     ]

@@ -13,6 +13,9 @@
 The static route matches only the build's own files (one dict lookup), so it never hides an
 API route, a custom node pack's route or a 404/405 of another route, wherever it sits in the
 routing table.
+
+These routes serve the web UI, not API clients: they are left out of ``openapi.yaml``
+(``include_in_schema=False``); their contract is the frontend's, documented here.
 """
 
 from __future__ import annotations
@@ -93,7 +96,7 @@ def routes(state: ServerState) -> list[BaseRoute]:
         async def no_ui(request: Request) -> Response:
             return missing_ui_response(request)
 
-        return [Route("/", no_ui, methods=list(_METHODS))]
+        return [Route("/", no_ui, methods=list(_METHODS), include_in_schema=False)]
     files = frontend.StaticFiles(root)
     logger.info("web UI: %s (%d files)", root, len(files.files))
 
@@ -103,7 +106,7 @@ def routes(state: ServerState) -> list[BaseRoute]:
     async def user_css(request: Request) -> Response:
         return Response(b"", media_type="text/css", headers={"cache-control": frontend.REVALIDATE})
 
-    result: list[BaseRoute] = [Route("/", index, methods=list(_METHODS)), StaticRoute(files)]
+    result: list[BaseRoute] = [Route("/", index, methods=list(_METHODS), include_in_schema=False), StaticRoute(files)]
     if "user.css" not in files:
-        result.append(Route("/user.css", user_css, methods=list(_METHODS)))
+        result.append(Route("/user.css", user_css, methods=list(_METHODS), include_in_schema=False))
     return result

@@ -24,6 +24,9 @@ and app settings), all under the workspace's ``user/`` folder (:mod:`comfy.serve
 Every name is checked by :meth:`UserDirectory.resolve`: escaping the user's folder (``..``,
 absolute names, ``%2e%2e``, symlinks) is 403 (``/v2/userdata``: 400, as ComfyUI); an unknown
 ``Comfy-User`` is 403.
+
+These routes serve the web UI, not API clients: they are left out of ``openapi.yaml``
+(``include_in_schema=False``); their contract is the frontend's, documented here.
 """
 
 from __future__ import annotations
@@ -309,13 +312,13 @@ def routes(state: ServerState) -> list[BaseRoute]:
         return await delete_file(request, user, parts[0])
 
     return [
-        Route("/users", get_users, methods=["GET"]),
-        Route("/users", post_users, methods=["POST"]),
-        Route("/settings", guarded(get_settings), methods=["GET"]),
-        Route("/settings", guarded(post_settings), methods=["POST"]),
-        Route("/settings/{id:path}", guarded(get_setting), methods=["GET"]),
-        Route("/settings/{id:path}", guarded(post_setting), methods=["POST"]),
-        Route("/userdata", guarded(list_userdata), methods=["GET"]),
-        Route("/v2/userdata", guarded(list_userdata_v2), methods=["GET"]),
-        Route("/userdata/{file:path}", guarded(userdata_file), methods=["GET", "HEAD", "POST", "DELETE"]),
+        Route("/users", get_users, methods=["GET"], include_in_schema=False),
+        Route("/users", post_users, methods=["POST"], include_in_schema=False),
+        Route("/settings", guarded(get_settings), methods=["GET"], include_in_schema=False),
+        Route("/settings", guarded(post_settings), methods=["POST"], include_in_schema=False),
+        Route("/settings/{id:path}", guarded(get_setting), methods=["GET"], include_in_schema=False),
+        Route("/settings/{id:path}", guarded(post_setting), methods=["POST"], include_in_schema=False),
+        Route("/userdata", guarded(list_userdata), methods=["GET"], include_in_schema=False),
+        Route("/v2/userdata", guarded(list_userdata_v2), methods=["GET"], include_in_schema=False),
+        Route("/userdata/{file:path}", guarded(userdata_file), methods=["GET", "HEAD", "POST", "DELETE"], include_in_schema=False),
     ]

@@ -14,6 +14,9 @@ model listings, global subgraphs.
   ``[{"name", "pathIndex", "modified", "created", "size"}]`` of its model files (404 for an
   unknown folder).
 - ``GET /global_subgraphs`` → ``{}`` (no subgraph blueprints are installed).
+
+These routes serve the web UI, not API clients: they are left out of ``openapi.yaml``
+(``include_in_schema=False``); their contract is the frontend's, documented here.
 """
 
 from __future__ import annotations
@@ -192,11 +195,11 @@ def routes(state: ServerState) -> list[BaseRoute]:
         return json_response({})
 
     return [
-        Route("/i18n", cached(lambda: pack_translations(_pack_dirs(state))), methods=["GET"]),
-        Route("/workflow_templates", cached(lambda: pack_workflow_templates(_pack_dirs(state))), methods=["GET"]),
-        Route("/api/workflow_templates/{pack}/{file:path}", template_file, methods=["GET"]),
-        Route("/templates/{file:path}", core_templates, methods=["GET"]),
-        Route("/experiment/models", model_folders, methods=["GET"]),
-        Route("/experiment/models/{folder}", models_in_folder, methods=["GET"]),
-        Route("/global_subgraphs", global_subgraphs, methods=["GET"]),
+        Route("/i18n", cached(lambda: pack_translations(_pack_dirs(state))), methods=["GET"], include_in_schema=False),
+        Route("/workflow_templates", cached(lambda: pack_workflow_templates(_pack_dirs(state))), methods=["GET"], include_in_schema=False),
+        Route("/api/workflow_templates/{pack}/{file:path}", template_file, methods=["GET"], include_in_schema=False),
+        Route("/templates/{file:path}", core_templates, methods=["GET"], include_in_schema=False),
+        Route("/experiment/models", model_folders, methods=["GET"], include_in_schema=False),
+        Route("/experiment/models/{folder}", models_in_folder, methods=["GET"], include_in_schema=False),
+        Route("/global_subgraphs", global_subgraphs, methods=["GET"], include_in_schema=False),
     ]
