@@ -13,9 +13,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from comfy_nodes_sd import tiny  # noqa: E402
-from comfy_nodes_sd.detect import detect  # noqa: E402
-from comfy_nodes_sd.loader import load_checkpoint, load_checkpoint_state_dict  # noqa: E402
+from comfy_nodes_sd import tiny
+from comfy_nodes_sd.detect import detect
+from comfy_nodes_sd.loader import load_checkpoint, load_checkpoint_state_dict
 
 CPU = torch.device("cpu")
 
@@ -159,10 +159,9 @@ def _workflow(encode_positive: dict[str, Any], changed: tuple[str, Any]) -> dict
 def _run(workspace: Path, prompt: dict[str, Any]) -> list[Any]:
     """The pixels of the two saved PNGs."""
     import numpy as np
-    from PIL import Image
-
     from comfy.execution import PromptExecutor
     from comfy.nodes.registry import load_registry
+    from PIL import Image
 
     registry = load_registry()
     if not {"EmptyLatentImage", "SaveImage"} <= set(registry):

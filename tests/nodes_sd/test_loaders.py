@@ -9,9 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import comfy_nodes_sd
+import pytest
 from comfy_nodes_sd.families import CLIP_TYPES, DUAL_CLIP_TYPES, WEIGHT_DTYPES
 
 NODES: dict[str, Any] = comfy_nodes_sd.NODE_CLASS_MAPPINGS
@@ -74,9 +73,8 @@ def test_model_folders_are_combo_options(node: str, name: str, files: list[str],
 def test_object_info_lists_every_model_folder(tmp_path: Path) -> None:
     """Over HTTP: ``GET /object_info`` of a live server with the installed plugins shows the files of
     each model folder in the loaders' combos."""
-    from server_helpers import start_server
-
     from comfy.nodes.registry import load_registry
+    from server_helpers import start_server
 
     _place(tmp_path, [f for _, _, files, _ in FOLDERS for f in files])
     running = start_server(tmp_path, registry=load_registry())

@@ -15,11 +15,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import comfy_nodes_sd  # noqa: E402
-from comfy_nodes_sd import tiny  # noqa: E402
-from comfy_nodes_sd.adm import encode_adm  # noqa: E402
-from comfy_nodes_sd.loader import load_checkpoint_state_dict  # noqa: E402
-from comfy_nodes_sd.tokenizer import default_tokenizer  # noqa: E402
+import comfy_nodes_sd
+from comfy_nodes_sd import tiny
+from comfy_nodes_sd.adm import encode_adm
+from comfy_nodes_sd.loader import load_checkpoint_state_dict
+from comfy_nodes_sd.tokenizer import default_tokenizer
 
 NODES: dict[str, Any] = comfy_nodes_sd.NODE_CLASS_MAPPINGS
 START, END = 49406, 49407

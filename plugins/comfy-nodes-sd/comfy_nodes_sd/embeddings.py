@@ -91,7 +91,7 @@ def load_embedding(name: str, directories: Sequence[str], embedding_key: str | N
             data: Any = load_file(path, device="cpu")
         else:
             data = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - ComfyUI skips unreadable embeddings with a warning
+    except Exception as exc:
         logger.warning("error loading embedding %s, skipping it: %s", name, exc)
         return None
 

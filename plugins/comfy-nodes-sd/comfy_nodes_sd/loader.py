@@ -296,7 +296,7 @@ def load_text_encoder_state_dicts(
 ) -> ClipTextEncoder:
     """CLIP from one (``stable_diffusion``: CLIP-L → SD1.x, OpenCLIP-H → SD2.x, OpenCLIP-G → SDXL
     refiner) or two (``sdxl``: CLIP-L and OpenCLIP-G, in either order) text-encoder state dicts."""
-    from .families import SD15, SD2, SDXL, SDXL_REFINER
+    from .families import SD2, SD15, SDXL, SDXL_REFINER
 
     device = _device(device)
     kinds: list[tuple[str, dict[str, "torch.Tensor"]]] = []

@@ -104,26 +104,45 @@ def recipe(family: str, scale: str = "tiny") -> Recipe:
     xl_l = TextEncoderRecipe("conditioner.embedders.0.transformer.", "l", w["l"], 12, False, False)
     xl_g = TextEncoderRecipe("conditioner.embedders.1.model.", "g", w["g"], 32, True, True)
     refiner_g = TextEncoderRecipe("conditioner.embedders.0.model.", "g", w["g"], 32, True, True)
-    vae = dict(vae_ch=128, vae_mult=(1, 2, 4, 4), vae_res_blocks=2) if full else dict(vae_ch=32, vae_mult=(1, 1, 1, 1), vae_res_blocks=1)
+    vae: _VAEShape = (128, (1, 2, 4, 4), 2) if full else (32, (1, 1, 1, 1), 1)
+    unet: _UNetShape
     if family == "sd15":
-        unet = dict(model_channels=320, channel_mult=(1, 2, 4, 4), num_res_blocks=2, depth=(1, 1, 1, 0), depth_middle=1) if full else dict(
-            model_channels=32, channel_mult=(1, 2), num_res_blocks=1, depth=(1, 0), depth_middle=1
-        )
-        return Recipe(family, **unet, linear=False, text_encoders=(clip_l,), adm_extra=None, num_heads=8, num_head_channels=-1, **vae)
+        unet = (320, (1, 2, 4, 4), 2, (1, 1, 1, 0), 1) if full else (32, (1, 2), 1, (1, 0), 1)
+        return _recipe(family, unet, False, (clip_l,), None, 8, -1, vae)
     if family in ("sd2", "sd2-v"):
         # four levels of two residual blocks even when tiny: ComfyUI's v-prediction test reads output block 11
-        unet = dict(model_channels=320 if full else 32, channel_mult=(1, 2, 4, 4) if full else (1, 1, 1, 1), num_res_blocks=2, depth=(1, 1, 1, 0), depth_middle=1)
-        return Recipe(family, **unet, linear=True, text_encoders=(clip_h,), adm_extra=None, num_heads=-1, num_head_channels=64,
-                      v_prediction=family == "sd2-v", **vae)  # fmt: skip
+        unet = (320, (1, 2, 4, 4), 2, (1, 1, 1, 0), 1) if full else (32, (1, 1, 1, 1), 2, (1, 1, 1, 0), 1)
+        return _recipe(family, unet, True, (clip_h,), None, -1, 64, vae, v_prediction=family == "sd2-v")
     if family == "sdxl":
-        unet = dict(model_channels=320, channel_mult=(1, 2, 4), num_res_blocks=2, depth=(0, 2, 10), depth_middle=10) if full else dict(
-            model_channels=32, channel_mult=(1, 1, 2), num_res_blocks=1, depth=(0, 1, 2), depth_middle=2
-        )
-        return Recipe(family, **unet, linear=True, text_encoders=(xl_l, xl_g), adm_extra=6, num_heads=-1, num_head_channels=64, **vae)
-    unet = dict(model_channels=384, channel_mult=(1, 2, 4, 4), num_res_blocks=2, depth=(0, 4, 4, 0), depth_middle=4) if full else dict(
-        model_channels=32, channel_mult=(1, 1, 2), num_res_blocks=1, depth=(0, 2, 0), depth_middle=2
-    )
-    return Recipe(family, **unet, linear=True, text_encoders=(refiner_g,), adm_extra=5, num_heads=-1, num_head_channels=64, **vae)
+        unet = (320, (1, 2, 4), 2, (0, 2, 10), 10) if full else (32, (1, 1, 2), 1, (0, 1, 2), 2)
+        return _recipe(family, unet, True, (xl_l, xl_g), 6, -1, 64, vae)
+    unet = (384, (1, 2, 4, 4), 2, (0, 4, 4, 0), 4) if full else (32, (1, 1, 2), 1, (0, 2, 0), 2)
+    return _recipe(family, unet, True, (refiner_g,), 5, -1, 64, vae)
+
+
+_UNetShape = tuple[int, tuple[int, ...], int, tuple[int, ...], int]
+"""model_channels, channel_mult, residual blocks per level, transformer depth per level, middle depth."""
+_VAEShape = tuple[int, tuple[int, ...], int]
+"""ch, ch_mult, residual blocks per level."""
+
+
+def _recipe(
+    family: str,
+    unet: _UNetShape,
+    linear: bool,
+    text_encoders: tuple[TextEncoderRecipe, ...],
+    adm_extra: int | None,
+    num_heads: int,
+    num_head_channels: int,
+    vae: _VAEShape,
+    v_prediction: bool = False,
+) -> Recipe:
+    model_channels, channel_mult, num_res_blocks, depth, depth_middle = unet
+    vae_ch, vae_mult, vae_res_blocks = vae
+    return Recipe(
+        family, model_channels, channel_mult, num_res_blocks, depth, depth_middle, linear, text_encoders, adm_extra,
+        num_heads, num_head_channels, vae_ch, vae_mult, vae_res_blocks, v_prediction,
+    )  # fmt: skip
 
 
 # --- shapes from our own modules, built on the meta device --------------------------------------
@@ -286,7 +305,7 @@ def _assemble(
 ) -> dict[str, "torch.Tensor"]:
     """The parts as one checkpoint state dict, each under its prefix and in its stored layout."""
     sd = {"model.diffusion_model." + k: v for k, v in unet.items()}
-    for te, te_sd in zip(r.text_encoders, encoders):
+    for te, te_sd in zip(r.text_encoders, encoders, strict=True):
         layout = _clip_to_openclip(te_sd) if te.openclip else te_sd
         sd.update({te.prefix + k: v for k, v in layout.items()})
     sd.update({"first_stage_model." + k: v for k, v in vae.items()})
@@ -317,14 +336,13 @@ def make_split_files(
     ``clip_l`` / ``clip_g`` files are) and ``vae/<family>_vae.safetensors``; with ``checkpoint``
     also ``checkpoints/<family>.safetensors`` (the same weights as :func:`make_checkpoint` writes).
     Returns them by part (``unet``, ``clip_l`` / ``clip_h`` / ``clip_g``, ``vae``, ``checkpoint``)."""
-    import torch
-
     import safetensors.torch  # noqa: F401  (fail early without safetensors)
+    import torch
 
     r, unet, encoders, vae = _parts(family, seed, scale, torch.float16, None)
     folder = Path(folder)
     out = {"unet": _save(unet, folder / "diffusion_models" / f"{family}_unet.safetensors", family, scale)}
-    for te, te_sd in zip(r.text_encoders, encoders):
+    for te, te_sd in zip(r.text_encoders, encoders, strict=True):
         out[f"clip_{te.name}"] = _save(te_sd, folder / "text_encoders" / f"{family}_clip_{te.name}.safetensors", family, scale)
     out["vae"] = _save(vae, folder / "vae" / f"{family}_vae.safetensors", family, scale)
     if checkpoint:

@@ -57,7 +57,9 @@ class CheckpointLoaderSimple:
     def load_checkpoint(self, ckpt_name: str) -> tuple[Any, Any, Any]:
         from comfy.utils import ProgressBar
 
-        from ..memory import load_checkpoint  # read once per file, kept while memory allows
+        from ..memory import (
+            load_checkpoint,  # read once per file, kept while memory allows
+        )
 
         path = folder_paths.get_full_path_or_raise("checkpoints", ckpt_name)
         bar = ProgressBar(1)
@@ -106,7 +108,7 @@ class CLIPLoader:
     CATEGORY = "advanced/loaders"
     DESCRIPTION = "[Recipes]\n\nstable_diffusion: clip-l (SD1.x), clip-h (SD2.x), clip-g (SDXL refiner)"
 
-    def load_clip(self, clip_name: str, type: str = "stable_diffusion", device: str = "default") -> tuple[Any]:  # noqa: A002
+    def load_clip(self, clip_name: str, type: str = "stable_diffusion", device: str = "default") -> tuple[Any]:
         from ..loader import load_text_encoders
 
         path = folder_paths.get_full_path_or_raise("text_encoders", clip_name)
@@ -133,7 +135,7 @@ class DualCLIPLoader:
     CATEGORY = "advanced/loaders"
     DESCRIPTION = "[Recipes]\n\nsdxl: clip-l, clip-g"
 
-    def load_clip(self, clip_name1: str, clip_name2: str, type: str, device: str = "default") -> tuple[Any]:  # noqa: A002
+    def load_clip(self, clip_name1: str, clip_name2: str, type: str, device: str = "default") -> tuple[Any]:
         from ..loader import load_text_encoders
 
         paths = [folder_paths.get_full_path_or_raise("text_encoders", name) for name in (clip_name1, clip_name2)]
