@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import email.utils
 import gzip
-import hashlib
 import logging
 import mimetypes
 import os
@@ -136,20 +135,57 @@ def _media_type(name: str) -> str:
     return _MEDIA_TYPES.get(ext) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
-def _describe(relative: str, path: str) -> StaticFile:
-    st = os.stat(path)
+def _describe(relative: str, path: str, st: os.stat_result) -> StaticFile:
     media_type = _media_type(relative)
-    digest = hashlib.md5(f"{relative}:{st.st_size}:{st.st_mtime_ns}".encode(), usedforsecurity=False).hexdigest()
     return StaticFile(
         path=path,
         size=st.st_size,
         mtime=st.st_mtime,
         media_type=media_type,
-        etag=f'"{digest}"',
+        etag=f'"{st.st_size:x}-{st.st_mtime_ns:x}"',
         last_modified=email.utils.formatdate(st.st_mtime, usegmt=True),
         cache_control=IMMUTABLE if _HASHED_ASSET.match(relative) else REVALIDATE,
         compressible=media_type in _COMPRESSIBLE and MIN_GZIP_BYTES <= st.st_size <= MAX_GZIP_FILE_BYTES,
     )
+
+
+def _index(root: str) -> dict[str, StaticFile]:
+    """The files under ``root`` by ``/``-separated relative path; dotfiles and links that lead
+    out of ``root`` are left out."""
+    files: dict[str, StaticFile] = {}
+    pending = [("", root)]
+    while pending:
+        prefix, folder = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                relative = prefix + entry.name
+                path = entry.path
+                if entry.is_symlink():
+                    path = os.path.realpath(path)
+                    if os.path.commonpath((root, path)) != root:
+                        continue
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        pending.append((relative + "/", path))
+                elif entry.is_file():
+                    files[relative] = _describe(relative, path, entry.stat())
+    return files
+
+
+_INDEXES: dict[str, dict[str, StaticFile]] = {}
+_INDEX_LOCK = threading.Lock()
+
+
+def static_index(root: str) -> dict[str, StaticFile]:
+    """:func:`_index` of ``root``, computed once per process (a build's files do not change
+    while it is served; every server of the process shares it)."""
+    with _INDEX_LOCK:
+        index = _INDEXES.get(root)
+        if index is None:
+            index = _INDEXES[root] = _index(root)
+        return index
 
 
 def _accepts_gzip(headers: Headers) -> bool:
@@ -203,25 +239,19 @@ class _GzipCache:
         return body
 
 
+GZIP_CACHE = _GzipCache(GZIP_CACHE_BYTES)
+"""The process's compressed bodies (shared by its servers; keyed by file, size and mtime)."""
+
+
 class StaticFiles:
     """The files under ``root``, by URL path (``"index.html"``, ``"assets/x.js"``); see the
-    module docstring. Dotfiles and symlinks that lead out of ``root`` are left out."""
+    module docstring. Dotfiles and symlinks that lead out of ``root`` are left out; the index
+    is read once per process (:func:`static_index`)."""
 
-    def __init__(self, root: str, gzip_cache_bytes: int = GZIP_CACHE_BYTES) -> None:
+    def __init__(self, root: str, gzip_cache: _GzipCache | None = None) -> None:
         self.root = os.path.realpath(root)
-        self.files: dict[str, StaticFile] = {}
-        self._gzip = _GzipCache(gzip_cache_bytes)
-        for folder, dirs, names in os.walk(self.root, followlinks=False):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            for name in names:
-                if name.startswith("."):
-                    continue
-                path = os.path.join(folder, name)
-                real = os.path.realpath(path)
-                if os.path.commonpath((self.root, real)) != self.root or not os.path.isfile(real):
-                    continue
-                relative = os.path.relpath(path, self.root).replace(os.sep, "/")
-                self.files[relative] = _describe(relative, real)
+        self.files = static_index(self.root)
+        self._gzip = gzip_cache if gzip_cache is not None else GZIP_CACHE
 
     def __contains__(self, relative: str) -> bool:
         return relative in self.files

@@ -149,7 +149,7 @@ def routes(state: ServerState) -> list[BaseRoute]:
 
         async def endpoint(request: Request) -> Response:
             if not box:
-                box.append(json_response(await run_in_threadpool(compute)).body)
+                box.append(bytes(json_response(await run_in_threadpool(compute)).body))
             return Response(box[0], media_type="application/json")
 
         return endpoint
