@@ -465,7 +465,8 @@ class DistributedComfyClient:
         client_id = client_id or getattr(progress_handler, "client_id", None) or self.client_id
         timeout = self.timeout if timeout is None else timeout
         prompt_dict = json.loads(json.dumps(prompt))
-        body = wire.job_body(prompt_dict, prompt_id, client_id, extra_data, partial_execution_targets, timeout)
+        wants_progress = progress_handler is not None or self.progress_handler is not None or client_id != self.client_id
+        body = wire.job_body(prompt_dict, prompt_id, client_id, extra_data, partial_execution_targets, timeout, progress=wants_progress)
         pending = _Pending(prompt_id, client_id, asyncio.get_running_loop().create_future(), progress_handler)
         self._pending[prompt_id] = pending
         await self.subscribe(client_id)

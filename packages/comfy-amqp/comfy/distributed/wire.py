@@ -44,9 +44,10 @@ Messages (AMQP ``type`` property; JSON body fields; all bodies also carry ``vers
 
     {"version": 1, "type": "comfy.job", "prompt_id": str, "prompt": {API prompt},
      "client_id": str, "extra_data": {...}, "partial_execution_targets": [ids] | null,
-     "timeout": seconds | null, "submitted_at": epoch seconds}
+     "timeout": seconds | null, "submitted_at": epoch seconds, "progress": bool}
 
-  The reference's STOMP body ``{"request": {"prompt_id", "prompt", "user_token"}}`` is accepted too.
+  ``progress`` (default true) false: the worker publishes no progress for this job (the caller has
+  no handler; saves about ten messages per job). The reference's STOMP body ``{"request": {"prompt_id", "prompt", "user_token"}}`` is accepted too.
 
 ``comfy.result`` (worker -> ``reply_to``, persistent, ``correlation_id=prompt_id``)::
 
@@ -274,6 +275,7 @@ def job_body(
     extra_data: Mapping[str, Any] | None = None,
     partial_execution_targets: list[str] | None = None,
     timeout: float | None = None,
+    progress: bool = True,
 ) -> dict[str, Any]:
     """A ``comfy.job`` body."""
     return {
@@ -286,6 +288,7 @@ def job_body(
         "partial_execution_targets": list(partial_execution_targets) if partial_execution_targets is not None else None,
         "timeout": timeout,
         "submitted_at": time.time(),
+        "progress": progress,
     }
 
 
@@ -328,6 +331,7 @@ def parse_job(body: Any, correlation_id: str | None = None) -> dict[str, Any]:
         "partial_execution_targets": [str(t) for t in targets] if isinstance(targets, list) else None,
         "timeout": float(timeout) if isinstance(timeout, (int, float)) and timeout > 0 else None,
         "submitted_at": body.get("submitted_at"),
+        "progress": body.get("progress") is not False,
     }
 
 

@@ -463,7 +463,7 @@ class DistributedWorker:
         job = current.job
         prompt_id = current.prompt_id
         assert self._outbox is not None
-        handler = AmqpProgressHandler(asyncio.get_running_loop(), self._outbox, prompt_id, job["client_id"])
+        handler = AmqpProgressHandler(asyncio.get_running_loop(), self._outbox, prompt_id, job["client_id"], publish=job["progress"])
         current.task = asyncio.ensure_future(
             self._comfy.queue_prompt(
                 job["prompt"],

@@ -94,7 +94,7 @@ class ProgressOutbox:
 class AmqpProgressHandler:
     """An ``ExecutorToClientProgress`` for one job (``client_id`` = the job's client id)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, outbox: ProgressOutbox, prompt_id: str, client_id: str) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, outbox: ProgressOutbox, prompt_id: str, client_id: str, publish: bool = True) -> None:
         self.client_id: Optional[str] = client_id
         self.last_node_id: Optional[str] = None
         self.last_prompt_id: Optional[str] = prompt_id
@@ -104,6 +104,8 @@ class AmqpProgressHandler:
         self.last_interrupted: dict[str, Any] | None = None
         self._loop = loop
         self._outbox = outbox
+        self._publish = publish
+        """False: only note the errors (the job asked for no progress)."""
 
     @property
     def receive_all_progress_notifications(self) -> bool:
@@ -117,6 +119,10 @@ class AmqpProgressHandler:
         return {wire.H_VERSION: wire.WIRE_VERSION, wire.H_PROMPT_ID: self.prompt_id, wire.H_CLIENT_ID: self.client_id or "", wire.H_EVENT: event}
 
     def send_sync(self, event: SendSyncEvent, data: SendSyncData, sid: Optional[str] = None) -> None:
+        if not self._publish:
+            if event == "execution_error" and isinstance(data, dict):
+                self.last_error = dict(data)
+            return
         try:
             message = self._encode(event, data)
         except Exception:
