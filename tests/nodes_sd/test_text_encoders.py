@@ -106,6 +106,9 @@ def test_sdxl_node_pads_the_shorter_prompt_with_empty_sections(clips: dict[str, 
     ((refined, refiner_options),) = NODES["CLIPTextEncodeSDXLRefiner"]().encode(clips["sdxl_refiner"], 2.5, 512, 768, "a cat")[0]
     assert tuple(refined.shape) == (1, 77, 32)
     assert {k: refiner_options[k] for k in ("aesthetic_score", "width", "height")} == {"aesthetic_score": 2.5, "width": 512, "height": 768}
+    # the refiner's CLIP reads text_g only (as in ComfyUI); an SD1.x CLIP has no G encoder
+    ((g_only, _),) = NODES["CLIPTextEncodeSDXL"]().encode(clips["sdxl_refiner"], 64, 64, 0, 0, 64, 64, "a cat", "x " * 90)[0]
+    assert torch.equal(g_only, _cond(clips["sdxl_refiner"], "a cat")[0])
     with pytest.raises(ValueError, match="needs an SDXL CLIP"):
         NODES["CLIPTextEncodeSDXL"]().encode(clips["sd15"], 64, 64, 0, 0, 64, 64, "a", "b")
 

@@ -97,10 +97,11 @@ class CLIPTextEncodeSDXL:
     ) -> tuple[list[Any]]:
         _check_clip(clip)
         tokens = clip.tokenize(text_g)
-        if "l" not in tokens or "g" not in tokens:
-            raise ValueError("CLIPTextEncodeSDXL needs an SDXL CLIP (CLIP-L and CLIP-G)")
-        tokens["l"] = clip.tokenize(text_l)["l"]
-        if len(tokens["l"]) != len(tokens["g"]):
+        if "g" not in tokens:
+            raise ValueError("CLIPTextEncodeSDXL needs an SDXL CLIP (with an OpenCLIP-G text encoder)")
+        # with the refiner's CLIP (OpenCLIP-G alone) text_l has no encoder and is ignored
+        tokens["l"] = clip.tokenize(text_l).get("l", [])
+        if tokens["l"] and len(tokens["l"]) != len(tokens["g"]):
             empty = clip.tokenize("")
             while len(tokens["l"]) < len(tokens["g"]):
                 tokens["l"] += empty["l"]
@@ -114,7 +115,7 @@ class CLIPTextEncodeSDXL:
             "target_width": target_width,
             "target_height": target_height,
         }
-        return (clip.encode_from_tokens_scheduled(tokens, add_dict=extra),)
+        return (clip.encode_from_tokens_scheduled({k: v for k, v in tokens.items() if v}, add_dict=extra),)
 
 
 class CLIPTextEncodeSDXLRefiner:
