@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,8 @@ def loaded(browser: Any, ui_server: RunningServer, tmp_path_factory: pytest.Temp
         window.__events = [];
         for (const type of ['status', 'execution_start', 'executing', 'progress', 'executed', 'execution_success', 'execution_error'])
             api.addEventListener(type, (e) => window.__events.push({type, detail: e.detail ?? null}));
+        // preview frames arrive as binary messages; the page gets them as Blobs
+        api.addEventListener('b_preview', (e) => window.__events.push({type: 'b_preview', detail: {size: e.detail?.size ?? 0, mime: e.detail?.type ?? ''}}));
         }"""
     )
     yield page, log
@@ -104,6 +107,7 @@ def _answer_prompt_dialog(page: Any, value: str) -> None:
     field.wait_for(timeout=15_000)
     field.fill(value)
     field.press("Enter")
+    field.wait_for(state="detached", timeout=15_000)
 
 
 def test_saved_workflows_and_settings_persist_under_the_user_directory(loaded: tuple[Any, PageLog], ui_server: RunningServer) -> None:
@@ -113,7 +117,7 @@ def test_saved_workflows_and_settings_persist_under_the_user_directory(loaded: t
     _menu(page, "File", "Save As")
     _answer_prompt_dialog(page, "my txt2img")
     saved = user_dir / "workflows" / "my txt2img.json"
-    _wait_for(lambda: saved.is_file())
+    _wait_for(page, lambda: saved.is_file())
     workflow = json.loads(saved.read_text())
     assert sorted(n["type"] for n in workflow["nodes"]) == sorted(
         ["CheckpointLoaderSimple", "EmptyLatentImage", "CLIPTextEncode", "CLIPTextEncode", "KSampler", "VAEDecode", "SaveImage"]
@@ -123,18 +127,17 @@ def test_saved_workflows_and_settings_persist_under_the_user_directory(loaded: t
 
     page.evaluate("async () => { await window.app.extensionManager.setting.set('Comfy.Graph.ZoomSpeed', 1.25) }")
     settings_file = user_dir / "comfy.settings.json"
-    _wait_for(lambda: settings_file.is_file() and json.loads(settings_file.read_text()).get("Comfy.Graph.ZoomSpeed") == 1.25)
+    _wait_for(page, lambda: settings_file.is_file() and json.loads(settings_file.read_text()).get("Comfy.Graph.ZoomSpeed") == 1.25)
     assert _unexpected(log) == []
 
 
-def _wait_for(predicate: Any, timeout: float = 20.0) -> None:
-    import time
-
+def _wait_for(page: Any, predicate: Any, timeout: float = 30.0) -> None:
+    """Poll `predicate` (a check of the server's disk) while the page keeps running."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting")
-        time.sleep(0.05)
+        page.wait_for_timeout(50)
 
 
 def test_queue_from_the_ui_shows_progress_and_the_image_then_the_exported_api_json_runs_unchanged(
@@ -154,6 +157,8 @@ def test_queue_from_the_ui_shows_progress_and_the_image_then_the_exported_api_js
     events = page.evaluate("() => window.__events")
     types = [e["type"] for e in events]
     assert "execution_start" in types and "execution_success" in types, types
+    previews = [e["detail"] for e in events if e["type"] == "b_preview"]
+    assert previews and all(p["size"] > 0 and p["mime"].startswith("image/") for p in previews), previews  # KSampler's latent previews
     progress = [e["detail"] for e in events if e["type"] == "progress"]
     assert [(p["value"], p["max"]) for p in progress if p["node"] == "3"] == [(1, 2), (2, 2)]  # KSampler's 2 steps
     executing = [e["detail"] for e in events if e["type"] == "executing"]

@@ -91,5 +91,10 @@ def open_ui(browser: Any, origin: str) -> tuple[Any, Any, PageLog]:
             && !document.getElementById('splash-loader')""",
         timeout=LOAD_TIMEOUT_MS,
     )
-    page.keyboard.press("Escape")
+    # a new user gets the template gallery (the frontend then marks the tutorial completed): close it
+    page.wait_for_function("() => window.app.extensionManager?.setting?.get('Comfy.TutorialCompleted') === true", timeout=LOAD_TIMEOUT_MS)
+    gallery = page.locator("[role=dialog]").filter(has_text="Templates")
+    if gallery.count():
+        page.keyboard.press("Escape")
+        gallery.wait_for(state="detached", timeout=30_000)
     return context, page, log
