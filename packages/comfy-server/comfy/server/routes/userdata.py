@@ -221,9 +221,11 @@ def routes(state: ServerState) -> list[BaseRoute]:
     def names(request: Request) -> list[str]:
         """The URL-decoded segments after ``/userdata/`` of the raw path (``file`` or ``file``,
         ``move``, ``dest``), so an encoded ``%2F`` stays inside a name."""
-        raw: bytes = request.scope.get("raw_path") or request.url.path.encode()
-        raw = raw.split(b"?", 1)[0]
-        tail = raw[raw.index(b"/userdata/") + len(b"/userdata/") :]
+        raw: bytes = (request.scope.get("raw_path") or b"").split(b"?", 1)[0]
+        start = raw.find(b"/userdata/")
+        if start < 0:  # no raw path, or "userdata" itself percent-encoded: the decoded name
+            return [request.path_params["file"]]
+        tail = raw[start + len(b"/userdata/") :]
         parts = tail.decode("utf-8", "replace").split("/")
         if len(parts) == 3 and parts[1] == "move":
             return [urllib.parse.unquote(parts[0]), "move", urllib.parse.unquote(parts[2])]
