@@ -186,3 +186,9 @@ def test_multi_user(tmp_path: Path) -> None:
                 assert http.get("/api/userdata/workflows%2Fa.json", headers=headers).status_code == 403, user
     finally:
         running.stop()
+
+
+def test_encoded_route_name_still_resolves_names_safely(http: httpx.Client, site: RunningServer) -> None:
+    assert http.post("/api/%75serdata/enc.json", content=b"{}").status_code == 200
+    assert (_user_dir(site) / "enc.json").is_file()
+    assert http.get("/api/%75serdata/..%2F..%2Fpyproject.toml").status_code == 403
