@@ -14,7 +14,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from comfy_nodes_sd import tiny
-from comfy_nodes_sd.detect import detect
+from comfy_nodes_sd.detect import UnsupportedModelError, detect
 from comfy_nodes_sd.loader import load_checkpoint, load_checkpoint_state_dict
 
 CPU = torch.device("cpu")
@@ -94,6 +94,8 @@ def test_v_prediction_markers(tiny_state_dicts: dict[str, dict[str, Any]]) -> No
     sdxl = dict(tiny_state_dicts["sdxl"], v_pred=torch.tensor([]))
     assert detect(sdxl).prediction == "v"
     assert detect(dict(tiny_state_dicts["sd15"], v_pred=torch.tensor([]))).prediction == "eps"
+    with pytest.raises(UnsupportedModelError, match="EDM noise schedule"):
+        detect(dict(tiny_state_dicts["sdxl"], edm_mean=torch.zeros(1, 4, 1, 1), edm_std=torch.ones(1, 4, 1, 1)))
     # SD2: the spread of output block 11's norm bias decides
     sd2 = dict(tiny_state_dicts["sd2"])
     key = "model.diffusion_model.output_blocks.11.1.transformer_blocks.0.norm1.bias"

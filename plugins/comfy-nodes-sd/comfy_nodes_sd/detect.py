@@ -139,7 +139,10 @@ def detect(sd: Mapping[str, Any], prefix: str = UNET_PREFIX) -> Detection:
             if not family.supported:
                 raise UnsupportedModelError(f"{family.display_name} checkpoints are not supported yet")
             config = dataclasses.replace(config, num_heads=family.num_heads, num_head_channels=family.num_head_channels)
-            return Detection(family, config, family.prediction_type(sd, prefix))
+            prediction = family.prediction_type(sd, prefix)
+            if prediction not in ("eps", "v"):
+                raise UnsupportedModelError(f"{family.display_name} checkpoints with an EDM noise schedule are not supported yet")
+            return Detection(family, config, prediction)
     raise UnknownModelError(
         f"unknown UNet layout (model_channels {config.model_channels}, context_dim {config.context_dim}, "
         f"linear projections {config.use_linear_in_transformer}, adm {config.adm_in_channels}, "

@@ -130,8 +130,11 @@ class Family:
     def prediction_type(self, sd: Mapping[str, Any], prefix: str | None = None) -> str:
         """``"eps"`` or ``"v"`` for the checkpoint state dict ``sd`` (ComfyUI's ``model_type``): SDXL
         files mark v-prediction with a ``v_pred`` key; SD2.x UNets are told apart by the spread of
-        one LayerNorm bias (population std above 0.09 in 768-v models); SD1.x and the refiner are ε."""
+        one LayerNorm bias (population std above 0.09 in 768-v models); SD1.x and the refiner are ε.
+        ``"edm"`` for SDXL files with EDM schedule keys (``edm_mean``, ``edm_vpred.sigma_max``)."""
         prefix = self.unet_prefix if prefix is None else prefix
+        if self.v_pred_key and ("edm_mean" in sd or "edm_vpred.sigma_max" in sd):
+            return "edm"  # Playground 2.5 / EDM v-prediction: continuous σ schedules, not supported yet
         if self.v_pred_key and "v_pred" in sd:
             return "v"
         if self.v_prediction_check:
