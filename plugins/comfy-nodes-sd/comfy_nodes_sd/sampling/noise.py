@@ -27,18 +27,21 @@ NoiseSampler = Callable[["torch.Tensor", "torch.Tensor"], "torch.Tensor"]
 
 
 def prepare_noise(latent: "torch.Tensor", seed: int, batch_index: Sequence[int] | None = None) -> "torch.Tensor":
-    """The initial noise for ``latent`` (CPU, the latent's dtype)."""
+    """The initial noise for ``latent`` (CPU; drawn in fp32, then cast to the latent's dtype)."""
     import torch
 
     generator = torch.Generator(device="cpu").manual_seed(seed)
+
+    def draw(shape: Sequence[int]) -> "torch.Tensor":
+        noise = torch.randn(list(shape), dtype=torch.float32, layout=latent.layout, generator=generator, device="cpu")
+        return noise.to(dtype=latent.dtype)
+
     if batch_index is None:
-        return torch.randn(latent.size(), dtype=latent.dtype, layout=latent.layout, generator=generator, device="cpu")
+        return draw(latent.size())
     wanted = sorted(set(int(i) for i in batch_index))
     draws: dict[int, torch.Tensor] = {}
     for i in range(wanted[-1] + 1):
-        noise = torch.randn(
-            [1, *latent.shape[1:]], dtype=latent.dtype, layout=latent.layout, generator=generator, device="cpu"
-        )
+        noise = draw([1, *latent.shape[1:]])
         if i in wanted:
             draws[i] = noise
     return torch.cat([draws[int(i)] for i in batch_index], dim=0)
