@@ -21,7 +21,7 @@ import httpx
 import pytest
 from server_helpers import RunningServer
 from webui_helpers import CHECKPOINT, LOAD_TIMEOUT_MS, PageLog, open_ui, requires_frontend
-from workflows import txt2img_workflow
+from webui_workflows import txt2img_workflow
 
 pytestmark = [pytest.mark.slow, requires_frontend]
 
