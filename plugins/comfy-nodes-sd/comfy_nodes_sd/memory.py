@@ -132,6 +132,11 @@ class ModelManager:
         stat = os.stat(real)
         return (real, stat.st_mtime_ns, stat.st_size, _device_key(device), options)
 
+    def loaded_checkpoints(self) -> list["LoadedCheckpoint"]:
+        """The cached checkpoints (the shared originals), least recently used first."""
+        with self._lock:
+            return [entry.loaded for entry in self._cache.values()]
+
     def cached_paths(self) -> list[str]:
         with self._lock:
             return [key[0] for key in self._cache]
