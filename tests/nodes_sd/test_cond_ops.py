@@ -13,7 +13,11 @@ torch = pytest.importorskip("torch")
 import comfy_nodes_sd  # noqa: E402
 from comfy_nodes_sd.nodes import cond_ops  # noqa: E402
 from comfy_nodes_sd.sampling.model_sampling import DiscreteSchedule  # noqa: E402
-from comfy_nodes_sd.sampling.model_wrapper import convert_cond, process_conds, sampling_function  # noqa: E402
+from comfy_nodes_sd.sampling.model_wrapper import (  # noqa: E402
+    convert_cond,
+    process_conds,
+    sampling_function,
+)
 
 NODES = comfy_nodes_sd.NODE_CLASS_MAPPINGS
 

@@ -18,7 +18,10 @@ torch = pytest.importorskip("torch")
 
 from comfy_nodes_sd.sampling.ksampler import sampler_object  # noqa: E402
 from comfy_nodes_sd.sampling.model_sampling import DiscreteSchedule  # noqa: E402
-from comfy_nodes_sd.sampling.noise import BrownianTreeNoiseSampler, default_noise_sampler  # noqa: E402
+from comfy_nodes_sd.sampling.noise import (  # noqa: E402
+    BrownianTreeNoiseSampler,
+    default_noise_sampler,
+)
 from comfy_nodes_sd.sampling.samplers import SAMPLERS  # noqa: E402
 from comfy_nodes_sd.sampling.schedulers import SCHEDULERS, ksampler_sigmas  # noqa: E402
 

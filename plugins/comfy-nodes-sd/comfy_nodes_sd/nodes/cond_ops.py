@@ -10,6 +10,8 @@ time (``area``, ``mask``, ``strength``, ``start_percent``...) is described in
 from __future__ import annotations
 
 import logging
+
+logger = logging.getLogger(__name__)
 from typing import Any
 
 MAX_RESOLUTION = 16384
@@ -61,7 +63,7 @@ class ConditioningAverage:
         import torch
 
         if len(conditioning_from) > 1:
-            logging.warning(
+            logger.warning(
                 "Warning: ConditioningAverage conditioning_from contains more than 1 cond, only the first one will actually be applied to conditioning_to."
             )
         cond_from = conditioning_from[0][0]
@@ -98,7 +100,7 @@ class ConditioningConcat:
         import torch
 
         if len(conditioning_from) > 1:
-            logging.warning(
+            logger.warning(
                 "Warning: ConditioningConcat conditioning_from contains more than 1 cond, only the first one will actually be applied to conditioning_to."
             )
         cond_from = conditioning_from[0][0]

@@ -28,7 +28,6 @@ __all__ = ["CFGGuider", "BasicGuider", "prepare_mask"]
 def prepare_mask(mask: "torch.Tensor", shape: "torch.Size", device: Any) -> "torch.Tensor":
     """A noise mask ``[B?, H, W]`` resized (bilinear) to the latent and repeated over channels and batch."""
     import torch.nn.functional as F
-
     from comfy.utils import repeat_to_batch_size
 
     mask = F.interpolate(mask.reshape((-1, 1, mask.shape[-2], mask.shape[-1])).float(), size=(shape[2], shape[3]), mode="bilinear")

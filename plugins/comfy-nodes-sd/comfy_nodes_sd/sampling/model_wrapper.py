@@ -228,9 +228,7 @@ def _add_same_area(conds: list[dict[str, Any]], c: dict[str, Any]) -> None:
     for x in conds:
         if "area" in x:
             if _area_inside(c_area, x["area"]):
-                if smallest is None or "area" not in smallest:
-                    smallest = x
-                elif math.prod(smallest["area"][:2]) > math.prod(x["area"][:2]):
+                if smallest is None or "area" not in smallest or math.prod(smallest["area"][:2]) > math.prod(x["area"][:2]):
                     smallest = x
         elif smallest is None:
             smallest = x

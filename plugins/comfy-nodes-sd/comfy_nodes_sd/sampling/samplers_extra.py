@@ -8,7 +8,14 @@ the mathematics.
 
 from __future__ import annotations
 
-from .samplers import _ancestral_step, _need_noise, _report, _to_d, register, sample_euler
+from .samplers import (
+    _ancestral_step,
+    _need_noise,
+    _report,
+    _to_d,
+    register,
+    sample_euler,
+)
 
 __all__ = ["sample_lms", "sample_dpmpp_2s_ancestral", "sample_lcm", "sample_ddpm", "sample_ddim"]
 

@@ -63,7 +63,7 @@ class _UniPC:
     def eps(self, x, t):  # type: ignore[no-untyped-def]
         """ComfyUI's ``predict_eps_sigma``: the noise the denoiser implies at VP-scaled ``x``."""
         if t.reshape((-1,)).shape[0] == 1:
-            t = t.expand((x.shape[0]))
+            t = t.expand(x.shape[0])
         sigma = t.view(t.shape[:1] + (1,) * (x.ndim - 1))
         scaled = x * ((sigma**2 + 1.0) ** 0.5)
         return (scaled - self.model(scaled, t)) / sigma
@@ -148,7 +148,7 @@ class _UniPC:
         t_prev_list: list = []
         for step_index in range(steps):
             if step_index == 0:
-                vec_t = timesteps[0].expand((x.shape[0]))
+                vec_t = timesteps[0].expand(x.shape[0])
                 model_prev_list = [self.data_prediction(x, vec_t)]
                 t_prev_list = [vec_t]
             elif step_index < order:
