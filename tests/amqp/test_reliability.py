@@ -112,7 +112,7 @@ async def test_broker_restart_loses_nothing(private_broker: PrivateBroker, tmp_p
         before = [asyncio.create_task(client.queue_prompt(sleep_prompt(0.5, i), timeout=180)) for i in range(6)]
         await wait_until(lambda: client.cluster.history, what="a finished job")
         await asyncio.to_thread(private_broker.stop_app)
-        assert worker.health() == (503, "UNHEALTHY")
+        await wait_until(lambda: worker.health() == (503, "UNHEALTHY"), timeout=10, what="unhealthy without a broker")
         during = [asyncio.create_task(client.queue_prompt(sleep_prompt(0.1, 100 + i), timeout=180)) for i in range(2)]
         await asyncio.sleep(0.5)
         await asyncio.to_thread(private_broker.start_app)
@@ -160,6 +160,7 @@ async def test_sigterm_finishes_the_running_job(amqp_uri: str, queue_name: str, 
         await wait_until(lambda: running_worker(client, "last"), what="job start")
         os.kill(worker.pid, signal.SIGTERM)
         await wait_until(lambda: worker.health() != (200, "HEALTHY"), timeout=10, what="unhealthy while stopping")
+        await wait_until(lambda: "stopped consuming" in worker.log(), timeout=10, what="consumers cancelled")
         later = asyncio.create_task(client.queue_prompt(sleep_prompt(0.01, 78), prompt_id="later", timeout=120))
         assert await job == {"2": {"value": [77]}}
         assert await asyncio.to_thread(worker.process.wait, 30) == 0

@@ -220,6 +220,7 @@ class DistributedWorker:
             except Exception:
                 pass
         self._consuming = False
+        logger.info("worker %s stopped consuming", self.worker_id)
         while self._current is not None:
             await asyncio.sleep(0.05)
         self._stopped.set()
@@ -433,9 +434,8 @@ class DistributedWorker:
             result = wire.error_result(prompt_id, "cancelled", f"prompt {prompt_id} was cancelled before it started", self.worker_id)
             await self._reply_and_ack(message, result, job)
             return
-        if self._stopping:
-            await self._settle(message, requeue=True)
-            return
+        # a job delivered while the consumers are being cancelled runs too: returning it would
+        # count towards its delivery limit
         current = _Job(job, message, generation)
         self._current = current
         redelivered = (properties.headers or {}).get("x-delivery-count")
