@@ -414,7 +414,7 @@ class DistributedPromptQueue:
                 prompt_id=prompt_id,
                 client_id=sid,
                 partial_execution_targets=item.targets,
-                progress_handler=relay,
+                progress_handler=relay if sid is not None else None,  # no websocket: the worker sends no events
                 extra_data={**item.extra_data, **item.sensitive},
             )
             outputs = await self._store(prompt_id, result)
