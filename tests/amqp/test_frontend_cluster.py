@@ -187,6 +187,8 @@ def test_frontend_never_imported_torch(cluster: Cluster) -> None:
     # The fixture's frontend has served by now (ready, object_info); any torch import attempt
     # would be in its log. The worker, which runs the nodes, does import it.
     httpx.post(cluster.url("/api/v1/prompts"), json=image_prompt(7, "torchless"), timeout=60).raise_for_status()
+    for path in ("/system_stats", "/features", "/api/jobs", "/queue", "/history", "/prompt", "/embeddings", "/models", "/health"):
+        assert httpx.get(cluster.url(path), timeout=10).status_code == 200, path
     log = cluster.frontend_log.read_text(errors="replace")
     assert "TORCH IMPORT ATTEMPTED" not in log
     assert "Traceback" not in log
