@@ -20,6 +20,12 @@ implements `comfy.server.queue.PromptQueueProtocol` on top of
   every running prompt this frontend sees) is interrupted on its worker;
 - `/free`: a frontend holds no models; the flags are ignored.
 
+Deliberate differences from one ComfyUI server: the cluster's queue is first in, first out
+(`number` and `front` order this frontend's `/queue` listing, not the workers' queue); `/interrupt`
+without a prompt id interrupts every running prompt this frontend sees (a single server has one);
+history entries of prompts that other clients submitted name files this frontend does not have
+(their results went to their submitters), so `/view` finds those only on a shared disk.
+
 Everything here runs on the server's event loop except :meth:`stop` (called from a thread at
 shutdown) and :meth:`validate` (any thread).
 """
