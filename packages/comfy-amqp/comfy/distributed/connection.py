@@ -21,7 +21,7 @@ from pamqp.commands import Basic
 
 from . import wire
 
-__all__ = ["ReconnectingConnection", "declare_topology", "declare_job_queue", "CONNECTION_ERRORS"]
+__all__ = ["ReconnectingConnection", "declare_topology", "declare_job_queue", "CONNECTION_ERRORS", "REFUSALS"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,14 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     RuntimeError,  # aiormq raises it for writes on a closed connection
 )
 """What a publish raises when the connection went away (retry after the reconnect)."""
+
+REFUSALS: tuple[type[BaseException], ...] = (
+    aiormq.exceptions.ChannelNotFoundEntity,
+    aiormq.exceptions.ChannelAccessRefused,
+    aiormq.exceptions.ChannelPreconditionFailed,
+    aiormq.exceptions.ChannelLockedResource,
+)
+"""The broker refused this publish (no such exchange, ...): raised, never retried."""
 
 
 class ReconnectingConnection:
@@ -65,6 +73,7 @@ class ReconnectingConnection:
         self._task: asyncio.Task[None] | None = None
         self._first = asyncio.get_running_loop().create_future()
         self._unconfirmed: set[asyncio.Future[Any]] = set()
+        self._channel_lock = asyncio.Lock()
 
     async def start(self, timeout: float | None = 30.0) -> None:
         """Connect (retrying) and return once the first connection is set up."""
@@ -138,12 +147,7 @@ class ReconnectingConnection:
         if mandatory and properties is not None and not properties.message_id:
             properties.message_id = uuid.uuid4().hex
         while True:
-            await self.connected.wait()
-            channel = self.channel
-            if channel is None or channel.is_closed:
-                self.connected.clear()
-                await asyncio.sleep(0.05)
-                continue
+            channel = await self._publish_channel()
             if not confirm:
                 # aiormq's basic_publish enqueues its frames before its first suspension, so
                 # tasks started in order publish in order
@@ -157,7 +161,7 @@ class ReconnectingConnection:
                 result = await channel.basic_publish(
                     body, exchange=exchange, routing_key=routing_key, properties=properties, mandatory=mandatory
                 )
-            except aiormq.exceptions.PublishError:
+            except (aiormq.exceptions.PublishError, *REFUSALS):
                 raise
             except CONNECTION_ERRORS as error:
                 if not retry or self._closing:
@@ -168,6 +172,27 @@ class ReconnectingConnection:
             if isinstance(result, (Basic.Nack, Basic.Reject)):
                 raise aiormq.exceptions.DeliveryError(None, result)
             return
+
+    async def _publish_channel(self) -> aiormq.abc.AbstractChannel:
+        """The publish channel; one the broker closed (e.g. a publish to an exchange that was
+        deleted) is replaced while the connection stays up."""
+        while True:
+            await self.connected.wait()
+            channel = self.channel
+            if channel is not None and not channel.is_closed:
+                return channel
+            async with self._channel_lock:
+                connection = self.connection
+                if self.channel is not None and not self.channel.is_closed:
+                    return self.channel
+                if connection is not None and not connection.is_closed:
+                    try:
+                        self.channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+                        logger.warning("%s: the publish channel was closed; opened a new one", self.name)
+                        return self.channel
+                    except CONNECTION_ERRORS:
+                        pass
+            await asyncio.sleep(0.05)
 
     def _forget(self, task: asyncio.Future[Any]) -> None:
         self._unconfirmed.discard(task)
