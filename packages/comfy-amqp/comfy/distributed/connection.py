@@ -42,6 +42,7 @@ REFUSALS: tuple[type[BaseException], ...] = (
     aiormq.exceptions.ChannelLockedResource,
 )
 """The broker refused this publish (no such exchange, ...): raised, never retried."""
+_NOT_RETRIED: tuple[type[BaseException], ...] = (aiormq.exceptions.PublishError, *REFUSALS)
 
 
 class ReconnectingConnection:
@@ -161,7 +162,7 @@ class ReconnectingConnection:
                 result = await channel.basic_publish(
                     body, exchange=exchange, routing_key=routing_key, properties=properties, mandatory=mandatory
                 )
-            except (aiormq.exceptions.PublishError, *REFUSALS):
+            except _NOT_RETRIED:
                 raise
             except CONNECTION_ERRORS as error:
                 if not retry or self._closing:
