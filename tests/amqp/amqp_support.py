@@ -139,6 +139,10 @@ class PrivateBroker:
         self._ctl("start_app")
         self._wait(True, 120)
 
+    def close_connections(self) -> None:
+        """Drop every client connection (the broker stays up)."""
+        self._ctl("close_all_connections", "dropped by the test")
+
     def restart(self) -> None:
         self.stop_app()
         self.start_app()

@@ -121,6 +121,20 @@ async def test_broker_restart_loses_nothing(private_broker: PrivateBroker, tmp_p
         await wait_until(lambda: worker.health() == (200, "HEALTHY"), what="healthy again")
 
 
+async def test_dropped_connections_lose_nothing(private_broker: PrivateBroker, start_worker: StartWorker) -> None:
+    name = f"drop-{uuid.uuid4().hex[:6]}"
+    (worker,) = start_worker(1, uri=private_broker.uri, queue_name=name)
+    async with DistributedComfyClient(private_broker.uri, name) as client:
+        await client.wait_for_workers(1)
+        jobs = [asyncio.create_task(client.queue_prompt(sleep_prompt(1.5 if i == 0 else 0.1, i), timeout=120)) for i in range(3)]
+        await wait_until(lambda: any(r.state == "running" for r in client.cluster.jobs.values()), what="a job running")
+        await asyncio.to_thread(private_broker.close_connections)
+        results = await asyncio.gather(*jobs)
+        assert results == [{"2": {"value": [i]}} for i in range(3)]
+        assert client.task_count == 0
+    assert "reconnected to the broker" in worker.log()
+
+
 async def test_cancel_a_queued_and_a_running_job(amqp_uri: str, queue_name: str, start_worker: StartWorker) -> None:
     start_worker(1)
     async with DistributedComfyClient(amqp_uri, queue_name) as client:
