@@ -139,8 +139,7 @@ class DistributedWorker:
         self._comfy: Any = None
         self._paths: Any = None
         self._connection: ReconnectingConnection | None = None
-        self._consumer_channel: aiormq.abc.AbstractChannel | None = None
-        self._consumer_tags: list[str] = []
+        self._consumers: list[tuple[aiormq.abc.AbstractChannel, str]] = []
         self._consuming = False
         self._outbox: ProgressOutbox | None = None
         self._dead_letters: DeadLetterRelay | None = None
@@ -212,10 +211,9 @@ class DistributedWorker:
             self._current.task.cancel()
 
     async def _stop(self) -> None:
-        channel = self._consumer_channel
-        for tag in self._consumer_tags:
+        for channel, tag in self._consumers:
             try:
-                if channel is not None and not channel.is_closed:
+                if not channel.is_closed:
                     await channel.basic_cancel(tag)
             except Exception:
                 pass
@@ -266,7 +264,7 @@ class DistributedWorker:
         await control.basic_consume(cluster_queue.queue, self._on_cluster, no_ack=True)
         assert self._dead_letters is not None
         await self._dead_letters.start(connection)
-        self._consumer_tags = []
+        self._consumers = []
         self._consuming = False
         if not self._stopping:
             if self._current is None:
@@ -284,8 +282,7 @@ class DistributedWorker:
         router = await connection.channel()
         await router.basic_qos(prefetch_count=16)
         route = await router.basic_consume(self.names.queue, self._on_route)
-        self._consumer_channel = jobs
-        self._consumer_tags = [t for t in (consume.consumer_tag, route.consumer_tag) if t]
+        self._consumers = [(c, t) for c, t in ((jobs, consume.consumer_tag), (router, route.consumer_tag)) if t]
         self._consuming = True
 
     async def _consume_when_idle(self, connection: aiormq.abc.AbstractConnection) -> None:
