@@ -102,7 +102,7 @@ def test_comfyui_workflows_draws_bars_on_stderr(tmp_path: Path, sd_checkpoint: P
     env = {k: v for k, v in os.environ.items() if k != "TQDM_DISABLE"}
     env["COMFYUI_LOGGING_LEVEL"] = "WARNING"
     proc = subprocess.run(
-        [str(exe), "--cwd", str(tmp_path), "--workflows", "wf.json"],
+        [str(exe), "--cwd", str(tmp_path), "--cpu", "--workflows", "wf.json"],
         capture_output=True, text=True, timeout=240, env=env, cwd=tmp_path,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr

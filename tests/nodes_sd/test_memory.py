@@ -151,3 +151,25 @@ def test_release_memory_hook_drops_the_cache(checkpoint: Path) -> None:
     memory.load_checkpoint(str(checkpoint), device=CPU)
     pm.hook.comfy_release_memory()  # what the server's /free and the embedded client call
     assert memory.manager().cached_paths() == []
+
+
+def test_precision_flags_choose_dtypes_and_key_the_cache(checkpoint: Path) -> None:
+    """ComfyUI's force_fp32 / fp16_unet style flags change the dtypes, and a change loads again."""
+    from comfy.cli_args import use_configuration
+    from comfy.cli_args_types import Configuration
+
+    from comfy_nodes_sd import devices
+
+    manager = ModelManager()
+    default = manager.load_checkpoint(str(checkpoint), device=CPU)
+    with use_configuration(Configuration(force_fp32=True, force_channels_last=True)):
+        assert devices.text_encoder_dtype(CPU) == torch.float32 and devices.memory_format() == torch.channels_last
+        forced = manager.load_checkpoint(str(checkpoint), device=CPU)
+    with use_configuration(Configuration(bf16_unet=True)):
+        assert devices.unet_dtype(CPU) == torch.bfloat16 and devices.vae_dtype(CPU) == torch.float32
+    assert manager.loads == 2
+    text_dtypes = {p.dtype for e in default.clip.encoders for p in e.model.parameters()}
+    assert text_dtypes == {torch.float16}  # ComfyUI's CPU choice: CLIP stored in fp16
+    assert {p.dtype for e in forced.clip.encoders for p in e.model.parameters()} == {torch.float32}
+    conv = forced.model.diffusion_model.input_blocks[0][0].weight
+    assert conv.is_contiguous(memory_format=torch.channels_last) and forced.model.channels_last

@@ -47,7 +47,9 @@ def make_executor(config: Configuration):  # type: ignore[no-untyped-def]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    config = parse_args(argv)
+    from comfy.plugins.manager import make_plugin_manager
+
+    config = parse_args(argv, plugin_manager=make_plugin_manager())  # plugins' options too (e.g. --cpu)
     _setup_logging(config)
     if config.workflows:
         from comfy.cmd.workflows import run_workflows
