@@ -173,3 +173,21 @@ def test_precision_flags_choose_dtypes_and_key_the_cache(checkpoint: Path) -> No
     assert {p.dtype for e in forced.clip.encoders for p in e.model.parameters()} == {torch.float32}
     conv = forced.model.diffusion_model.input_blocks[0][0].weight
     assert conv.is_contiguous(memory_format=torch.channels_last) and forced.model.channels_last
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_offloading_really_moves_weights_on_cuda() -> None:
+    cuda = torch.device("cuda", torch.cuda.current_device())
+    manager = ModelManager(inference_reserve=0)
+    a, b = (torch.nn.Linear(1024, 1024).to(cuda) for _ in range(2))
+    manager.register(a, cuda)
+    manager.register(b, cuda)
+    manager.use(a, cuda)
+    free = torch.cuda.mem_get_info(cuda)[0]
+    assert manager.free_memory(free + (1 << 40), cuda, keep=(a,)) == 1  # more than exists: all but `a` leave
+    assert a.weight.device == cuda and b.weight.device.type == "cpu"
+    manager.use(b, cuda)
+    assert b.weight.device == cuda
+    manager.unload_all()
+    assert a.weight.device.type == b.weight.device.type == "cpu"
