@@ -277,3 +277,69 @@ def test_sdxl_text_encoders_take_te1_and_te2(tmp_path: Path) -> None:
     width_l = clip.encoders[0].width
     assert torch.equal(before[..., :width_l], after[..., :width_l])
     assert not torch.equal(before[..., width_l:], after[..., width_l:])
+
+
+class CaptureLatent:
+    """An output node keeping the latent it receives (by prompt id)."""
+
+    seen: dict[str, Any] = {}
+    RETURN_TYPES = ()
+    FUNCTION = "capture"
+    OUTPUT_NODE = True
+    CATEGORY = "testing"
+
+    @classmethod
+    def INPUT_TYPES(cls) -> dict[str, Any]:
+        return {"required": {"value": ("LATENT",), "key": ("STRING", {"default": ""})}}
+
+    def capture(self, value: Any, key: str) -> dict[str, Any]:
+        CaptureLatent.seen[key] = value["samples"].clone()
+        return {"ui": {}}
+
+
+def test_lora_workflow_through_the_engine_leaves_the_base_model_alone(tmp_path: Path) -> None:
+    """CheckpointLoaderSimple → LoraLoader → KSampler in the engine; a later prompt on the base model
+    (another executor, the same cached checkpoint) gives the base result again."""
+    from comfy import folder_paths
+    from comfy.cli_args import use_configuration
+    from comfy.cli_args_types import Configuration
+    from comfy.execution import PromptExecutor
+    from comfy.nodes.registry import load_registry
+
+    from comfy_nodes_sd import tiny
+
+    (tmp_path / "models" / "checkpoints").mkdir(parents=True)
+    (tmp_path / "models" / "loras").mkdir(parents=True)
+    ckpt = tiny.make_checkpoint("sd15", tmp_path / "models" / "checkpoints" / "t.safetensors")
+    from comfy_nodes_sd.loader import load_checkpoint
+
+    unet = dict(load_checkpoint(ckpt, device=torch.device("cpu")).model.diffusion_model.named_parameters())
+    name = next(n for n in unet if n.endswith("attn2.to_v.weight"))
+    up, down = _pair(unet[name], 3)
+    kohya = "lora_unet_" + name[: -len(".weight")].replace(".", "_")
+    safetensors_torch.save_file({f"{kohya}.lora_up.weight": up * 4, f"{kohya}.lora_down.weight": down}, str(tmp_path / "models" / "loras" / "l.safetensors"))
+
+    def prompt(model: list[Any], key: str) -> dict[str, Any]:
+        return {
+            "1": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "t.safetensors"}},
+            "2": {"class_type": "LoraLoader", "inputs": {"model": ["1", 0], "clip": ["1", 1], "lora_name": "l.safetensors", "strength_model": 1.0, "strength_clip": 1.0}},
+            "3": {"class_type": "CLIPTextEncode", "inputs": {"text": "a cat", "clip": ["1", 1]}},
+            "4": {"class_type": "EmptyLatentImage", "inputs": {"width": 64, "height": 64, "batch_size": 1}},
+            "5": {"class_type": "KSampler", "inputs": {"model": model, "positive": ["3", 0], "negative": ["3", 0], "latent_image": ["4", 0], "seed": 3, "steps": 2, "cfg": 1.0, "sampler_name": "euler", "scheduler": "normal", "denoise": 1.0}},
+            "6": {"class_type": "TestCaptureLoraLatent", "inputs": {"value": ["5", 0], "key": key}},
+        }  # fmt: skip
+
+    registry = load_registry()
+    if "EmptyLatentImage" not in registry:
+        pytest.skip("comfy-nodes-base is not installed")
+    registry.NODE_CLASS_MAPPINGS["TestCaptureLoraLatent"] = CaptureLatent
+    with use_configuration(Configuration(cpu=True)), folder_paths.use_folder_paths(folder_paths.FolderPaths(str(tmp_path))):
+        for key, model in (("base", ["1", 0]), ("lora", ["2", 0]), ("base again", ["1", 0])):
+            executor = PromptExecutor(registry, raise_exceptions=True)
+            try:
+                executor.execute(prompt(model, key), key)
+            finally:
+                executor.close()
+    seen = CaptureLatent.seen
+    assert not torch.equal(seen["base"], seen["lora"])
+    assert torch.equal(seen["base"], seen["base again"])
