@@ -94,7 +94,6 @@ def compile_cached_unets(torch: Any) -> int:
 
 def run_row(args: Any, workspace: Path, family: str, size: int, variant: str, overrides: dict[str, Any]) -> dict[str, Any]:
     import torch
-
     from comfy import folder_paths
     from comfy.cli_args import use_configuration
     from comfy.cli_args_types import Configuration
@@ -158,7 +157,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import torch
-
     from comfy_nodes_sd import tiny
 
     cuda = torch.cuda.is_available() and not args.cpu
@@ -197,8 +195,8 @@ def main(argv: list[str] | None = None) -> int:
             path.unlink()
 
     print()
-    print(f"| model | size | steps | variant | UNet dtype | steps/s | s/image | peak GiB | speed-up |")
-    print(f"|---|---|---|---|---|---|---|---|---|")
+    print("| model | size | steps | variant | UNet dtype | steps/s | s/image | peak GiB | speed-up |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         base = next((r for r in rows if r["family"] == row["family"] and r["variant"] == "baseline fp32"), None)
         speedup = f"{row['steps_s'] / base['steps_s']:.2f}x" if base else "-"

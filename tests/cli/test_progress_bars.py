@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from comfy.cmd.console_progress import ConsoleProgress
 
 STEPS = 3

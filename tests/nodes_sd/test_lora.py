@@ -19,8 +19,8 @@ import pytest
 torch = pytest.importorskip("torch")
 safetensors_torch = pytest.importorskip("safetensors.torch")
 
-from comfy_nodes_sd import lora as lora_mod  # noqa: E402
-from comfy_nodes_sd.nodes.lora import LoraLoader, LoraLoaderModelOnly  # noqa: E402
+from comfy_nodes_sd import lora as lora_mod
+from comfy_nodes_sd.nodes.lora import LoraLoader, LoraLoaderModelOnly
 
 RANK = 4
 
@@ -305,7 +305,6 @@ def test_lora_workflow_through_the_engine_leaves_the_base_model_alone(tmp_path: 
     from comfy.cli_args_types import Configuration
     from comfy.execution import PromptExecutor
     from comfy.nodes.registry import load_registry
-
     from comfy_nodes_sd import tiny
 
     (tmp_path / "models" / "checkpoints").mkdir(parents=True)

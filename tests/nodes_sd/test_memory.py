@@ -11,7 +11,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from comfy_nodes_sd.memory import ModelManager, module_bytes  # noqa: E402
+from comfy_nodes_sd.memory import ModelManager, module_bytes
 
 CPU = torch.device("cpu")
 GPU = torch.device("cuda", 0)  # only a label here: the fake mover records placements, nothing moves
@@ -140,7 +140,6 @@ def test_a_running_model_is_not_offloaded_and_unload_all_empties_the_gpu() -> No
 def test_release_memory_hook_drops_the_cache(checkpoint: Path) -> None:
     from comfy import model_management
     from comfy.plugins.manager import make_plugin_manager
-
     from comfy_nodes_sd import memory
 
     pm = make_plugin_manager()  # tracked (weakly), so model_management reaches the SD plugin's hook
@@ -157,7 +156,6 @@ def test_precision_flags_choose_dtypes_and_key_the_cache(checkpoint: Path) -> No
     """ComfyUI's force_fp32 / fp16_unet style flags change the dtypes, and a change loads again."""
     from comfy.cli_args import use_configuration
     from comfy.cli_args_types import Configuration
-
     from comfy_nodes_sd import devices
 
     manager = ModelManager()

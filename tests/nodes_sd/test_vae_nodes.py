@@ -9,9 +9,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import comfy_nodes_sd  # noqa: E402
-from comfy_nodes_sd.autoencoder import tiled_scale, tiled_scale_steps  # noqa: E402
-from comfy_nodes_sd.nodes.vae import VAEDecodeTiled, VAEEncodeForInpaint, VAEEncodeTiled  # noqa: E402
+import comfy_nodes_sd
+from comfy_nodes_sd.autoencoder import tiled_scale, tiled_scale_steps
+from comfy_nodes_sd.nodes.vae import VAEDecodeTiled, VAEEncodeForInpaint, VAEEncodeTiled
 
 
 @pytest.fixture(scope="module")

@@ -374,7 +374,7 @@ class using:
         m._enter(self.module)
         return self.module
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         manager()._leave(self.module)
 
 

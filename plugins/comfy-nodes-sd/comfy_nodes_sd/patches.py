@@ -24,8 +24,8 @@ ComfyUI's offload device) and are dropped once the originals are back.
 from __future__ import annotations
 
 import contextlib
-import copy
 import contextvars
+import copy
 import itertools
 import threading
 from collections.abc import Iterator, Mapping
