@@ -21,8 +21,9 @@ from comfy_nodes_sd.sampling.schedulers import SCHEDULER_NAMES, ksampler_sigmas 
 
 pytestmark = pytest.mark.slow
 
-CORE = [name for name in SAMPLER_NAMES if not name.endswith("_gpu") and name != "dpmpp_2m_sde_heun"]
-"""Every algorithm once (the ``_gpu`` twins and the Heun flavour share their code, see the oracle tests)."""
+CORE = [name for name in SAMPLER_NAMES if not name.endswith(("_gpu", "_cfg_pp")) and name != "dpmpp_2m_sde_heun"]
+"""Every algorithm once (the ``_gpu`` twins and the Heun flavour share their code, see the oracle tests;
+the CFG++ variants have their own test below)."""
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +125,18 @@ def test_a_full_frame_area_changes_nothing(model: Any, conds: Any) -> None:
     framed = [[conds[0][0][0], {"area": (8, 8, 0, 0), "strength": 1.0, "set_area_to_bounds": False}]]
     with_area = run(model, (framed, conds[1]), torch.zeros(1, 4, 8, 8), steps=1, cfg=2.0)
     assert torch.allclose(plain, with_area, rtol=1e-5, atol=1e-5 * float(plain.abs().max()))
+
+
+def test_cfg_pp_sees_the_unconditional_estimate(model: Any, conds: Any) -> None:
+    """With the negative prompt equal to the positive one, the unconditional estimate is the
+    conditional one and euler_cfg_pp is euler; with a different negative they part ways (CFG++ steps
+    along the unconditional direction, evaluated even at cfg 1)."""
+    zeros = torch.zeros(1, 4, 8, 8)
+    same = (conds[0], conds[0])
+    euler = run(model, same, zeros, sampler_name="euler", cfg=1.0)
+    cfg_pp = run(model, same, zeros, sampler_name="euler_cfg_pp", cfg=1.0)
+    assert torch.allclose(euler, cfg_pp, rtol=1e-4, atol=1e-4 * float(euler.abs().max()))
+    other = run(model, conds, zeros, sampler_name="euler_cfg_pp", cfg=1.0)
+    # the first step moves along the negative prompt's direction (small here: the last step lands
+    # on the guided estimate, and random weights depend little on the input), far above rounding
+    assert float((other - euler).abs().max()) > 1e-2

@@ -241,3 +241,50 @@ def test_linear_quadratic_schedule(ms: DiscreteSchedule) -> None:
 def test_uni_pc_drops_the_penultimate_sigma(ms: DiscreteSchedule) -> None:
     full = SCHEDULERS["normal"](ms, 5)
     assert ksampler_sigmas(ms, "normal", 4, 1.0, "uni_pc").tolist() == pytest.approx(torch.cat([full[:-2], full[-1:]]).tolist())
+
+
+class _GuidedToy:
+    """A guided denoiser as the guider builds it: conditional and unconditional Gaussian toys with
+    different means, mixed with ``cfg``, reporting both to ``sampler_post_cfg_function``."""
+
+    def __init__(self, cfg: float, uncond_mu: float = -MU) -> None:
+        self.cfg = cfg
+        self.uncond_mu = uncond_mu
+        self.model_options: dict[str, Any] = {}
+
+    @staticmethod
+    def toy(x: Any, sigma: Any, mu: float) -> Any:
+        s = sigma.reshape(-1, *([1] * (x.ndim - 1)))
+        return (S**2 * x + s**2 * mu) / (S**2 + s**2)
+
+    def __call__(self, x: Any, sigma: Any, model_options: dict[str, Any] | None = None) -> Any:
+        cond, uncond = self.toy(x, sigma, MU), self.toy(x, sigma, self.uncond_mu)
+        out = uncond + (cond - uncond) * self.cfg
+        for fn in (model_options or {}).get("sampler_post_cfg_function", []):
+            out = fn({"denoised": out, "uncond_denoised": uncond, "cond_denoised": cond})
+        return out
+
+
+def test_euler_cfg_pp_steps_along_the_unconditional_direction(ms: DiscreteSchedule) -> None:
+    sigmas = ksampler_sigmas(ms, "karras", 3, 1.0, "euler_cfg_pp")
+    x = _start(sigmas)
+    model = _GuidedToy(cfg=2.0)
+    out = SAMPLERS["euler_cfg_pp"](model, x, sigmas, seed=1)
+    y = x
+    for i in range(3):
+        s = sigmas[i : i + 1]
+        guided, uncond = model(y, s), _GuidedToy.toy(y, s, -MU)
+        y = guided if float(sigmas[i + 1]) == 0 else guided + (y - uncond) / float(sigmas[i]) * float(sigmas[i + 1])
+    assert torch.allclose(out, y, rtol=1e-5, atol=1e-5)
+    # when the unconditional estimate is the conditional one, it is plain Euler
+    plain = _GuidedToy(cfg=1.0, uncond_mu=MU)
+    assert torch.allclose(SAMPLERS["euler_cfg_pp"](plain, x, sigmas), SAMPLERS["euler"](plain, x, sigmas), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["euler_ancestral_cfg_pp", "dpmpp_2s_ancestral_cfg_pp"])
+def test_ancestral_cfg_pp_samplers_sample_the_data_distribution_without_guidance(ms: DiscreteSchedule, name: str) -> None:
+    steps = 100 if name == "euler_ancestral_cfg_pp" else 30
+    sigmas = ksampler_sigmas(ms, "karras", steps, 1.0, name)
+    x = _start(sigmas, shape=(1, 4, 32, 32))
+    out = SAMPLERS[name](_GuidedToy(cfg=1.0, uncond_mu=MU), x, sigmas, seed=5)
+    assert abs(float(out.mean()) - MU) < 0.03 and abs(float(out.std()) / S - 1) < 0.08

@@ -58,11 +58,15 @@ class CFGGuider:
         for k, v in conds.items():
             self.original_conds[k] = convert_cond(v)
 
-    def predict(self, x: "torch.Tensor", sigma: "torch.Tensor", conds: dict[str, list[dict[str, Any]]]) -> "torch.Tensor":
-        """The guided denoised estimate at ``sigma`` ``[B]``."""
+    def predict(
+        self, x: "torch.Tensor", sigma: "torch.Tensor", conds: dict[str, list[dict[str, Any]]], model_options: dict[str, Any] | None = None
+    ) -> "torch.Tensor":
+        """The guided denoised estimate at ``sigma`` ``[B]``; ``model_options`` (a sampler's own, e.g.
+        the CFG++ samplers' post-CFG hook) replace the model's for this call."""
         from .model_wrapper import sampling_function
 
-        return sampling_function(self.model_patcher, x, sigma, conds.get("negative"), conds.get("positive"), self.cfg, self.model_options)
+        options = self.model_options if model_options is None else model_options
+        return sampling_function(self.model_patcher, x, sigma, conds.get("negative"), conds.get("positive"), self.cfg, options)
 
     def sample(
         self,
@@ -94,9 +98,10 @@ class CFGGuider:
             latent_image = model.latent_format.process_in(latent_image)
         conds = process_conds(model, noise, conds, device, latent_image, denoise_mask, seed)
 
-        def denoiser(x: "torch.Tensor", sigma: "torch.Tensor") -> "torch.Tensor":
-            return self.predict(x, sigma, conds)
+        def denoiser(x: "torch.Tensor", sigma: "torch.Tensor", model_options: dict[str, Any] | None = None) -> "torch.Tensor":
+            return self.predict(x, sigma, conds, model_options)
 
+        denoiser.model_options = self.model_options  # type: ignore[attr-defined]
         samples = sampler.sample(denoiser, model, sigmas, seed, callback, noise, latent_image, denoise_mask)
         return model.latent_format.process_out(samples.to(torch.float32))
 

@@ -93,6 +93,7 @@ class SamplerObject:
             generator = torch.Generator(device="cpu").manual_seed((41 if seed is None else seed) + 1)
             inpaint_noise = torch.randn(noise.shape, generator=generator, device="cpu").to(noise.dtype).to(noise.device)
         model_k = InpaintDenoiser(denoiser, denoise_mask, latent_image, inpaint_noise)
+        model_k.model_options = getattr(denoiser, "model_options", None) or {}  # type: ignore[attr-defined]
         ms = model.model_sampling
         x = ms.noise_scaling(sigmas[0], noise, latent_image, self.max_denoise(model, sigmas))
         total = len(sigmas) - 1

@@ -404,7 +404,8 @@ def sampling_function(
 
 class InpaintDenoiser:
     """ComfyUI's ``KSamplerX0Inpaint``: outside ``mask`` (1 = denoise) the input is the original latent
-    noised to σ (``latent + noise·σ``) and the estimate is the original latent."""
+    noised to σ (``latent + noise·σ``) and the estimate is the original latent. Keyword arguments
+    (``model_options``) go to the guided denoiser unchanged."""
 
     def __init__(self, inner: Callable[..., "torch.Tensor"], mask: "torch.Tensor | None", latent: "torch.Tensor", noise: "torch.Tensor") -> None:
         self.inner = inner
@@ -412,11 +413,11 @@ class InpaintDenoiser:
         self.latent = latent
         self.noise = noise
 
-    def __call__(self, x: "torch.Tensor", sigma: "torch.Tensor") -> "torch.Tensor":
+    def __call__(self, x: "torch.Tensor", sigma: "torch.Tensor", **kwargs: Any) -> "torch.Tensor":
         if self.mask is None:
-            return self.inner(x, sigma)
+            return self.inner(x, sigma, **kwargs)
         latent_mask = 1.0 - self.mask
         s = sigma.reshape([sigma.shape[0]] + [1] * (self.noise.ndim - 1))
         x = x * self.mask + (self.noise * s + self.latent) * latent_mask
-        out = self.inner(x, sigma)
+        out = self.inner(x, sigma, **kwargs)
         return out * self.mask + self.latent * latent_mask

@@ -19,8 +19,8 @@ minus the samplers not implemented here.
 
 Arithmetic follows k-diffusion expression by expression (the order of float operations matters when
 the goal is ComfyUI's numbers, not just the same mathematics). Nothing here imports torch at module
-level: the names are listed without it. The modules ``samplers_extra``, ``samplers_sde`` and
-``unipc`` register the rest of the family.
+level: the names are listed without it. The modules ``samplers_extra``, ``samplers_sde``,
+``samplers_cfgpp`` and ``unipc`` register the rest of the family.
 """
 
 from __future__ import annotations
@@ -246,7 +246,7 @@ COMFY_SAMPLER_ORDER: tuple[str, ...] = (
 )  # fmt: skip
 """ComfyUI's ``KSampler.SAMPLERS`` (``KSAMPLER_NAMES + ["ddim", "uni_pc", "uni_pc_bh2"]``)."""
 
-from . import samplers_extra, samplers_sde, unipc  # noqa: E402,F401  (they register themselves)
+from . import samplers_cfgpp, samplers_extra, samplers_sde, unipc  # noqa: E402,F401  (they register themselves)
 
 _ordered = {name: SAMPLERS[name] for name in COMFY_SAMPLER_ORDER if name in SAMPLERS}
 _ordered.update(SAMPLERS)
