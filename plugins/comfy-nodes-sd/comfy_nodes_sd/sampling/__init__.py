@@ -1,6 +1,8 @@
 """Sampling: noise schedules (``model_sampling``), σ schedulers (``schedulers``), k-diffusion samplers
-(``samplers``), seeded noise (``noise``), classifier-free guidance (``model_wrapper``) and the KSampler
-procedure that ties them together (``ksampler``).
+(``samplers`` with ``samplers_extra``, ``samplers_sde``, ``samplers_cfgpp``, ``unipc``), seeded noise
+(``noise``: generators and Brownian trees), conditioning and classifier-free guidance
+(``model_wrapper``), the GUIDER objects (``guiders``) and the KSampler procedure and SAMPLER objects
+that tie them together (``ksampler``).
 
 ``SAMPLER_NAMES`` and ``SCHEDULER_NAMES`` are importable without torch (node schemas list them)."""
 
