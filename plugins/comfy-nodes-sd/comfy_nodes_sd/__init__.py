@@ -8,6 +8,8 @@ Layout, one concept per module:
 - ``families`` (what each model family is), ``detect`` (family and UNet layout from a state dict),
   ``loader`` (single-file checkpoints to MODEL / CLIP / VAE), ``devices`` (device and dtype choices);
 - ``model``, ``text_encoder``, ``autoencoder``: the MODEL, CLIP and VAE values passed between nodes;
+- ``lora`` (LoRA key formats and adapters), ``patches`` (per-clone weight patches on shared modules),
+  ``memory`` (the model manager: checkpoint cache, GPU placement, release);
 - ``sampling/``: noise schedule, schedulers, k-diffusion samplers, seeded noise, guidance, KSampler;
 - ``nodes/``: the node classes.
 
