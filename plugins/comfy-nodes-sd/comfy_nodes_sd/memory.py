@@ -301,17 +301,22 @@ class ModelManager:
             return [(e.module_ref(), e.device) for e in self._managed.values() if e.module_ref() is not None]
 
     def unload_all(self) -> None:
-        """Drop the loader cache and move every managed module off its GPU."""
+        """Drop the loader cache and move every managed module still alive off its GPU (models only
+        the cache held are freed, not copied to the CPU first)."""
         import gc
 
         with self._lock:
             self._cache.clear()
-            for entry in self._managed.values():
+        gc.collect()
+        with self._lock:
+            module = None
+            for entry in list(self._managed.values()):
                 module = entry.module_ref()
                 if module is None or entry.in_use or not _is_offloadable(entry.device):
                     continue
                 self._move(module, self.offload_device)
                 entry.device = self.offload_device
+            del module
         gc.collect()
 
 
