@@ -342,3 +342,13 @@ def test_lora_workflow_through_the_engine_leaves_the_base_model_alone(tmp_path: 
     seen = CaptureLatent.seen
     assert not torch.equal(seen["base"], seen["lora"])
     assert torch.equal(seen["base"], seen["base again"])
+
+
+def test_locon_tucker_mid_composes_up_mid_down() -> None:
+    """LoCon's Tucker form (``lora_mid``): ΔW[i, j, k, l] = Σ up[i, m]·mid[m, n, k, l]·down[n, j]."""
+    g = torch.Generator().manual_seed(4)
+    up, mid, down = torch.randn(5, 3, 1, 1, generator=g), torch.randn(3, 3, 3, 3, generator=g), torch.randn(3, 6, 1, 1, generator=g)
+    expected = torch.einsum("im,mnkl,nj->ijkl", up[:, :, 0, 0], mid, down[:, :, 0, 0]) * (1.5 / 3)
+    weight = torch.zeros(5, 6, 3, 3)
+    out = lora_mod.LoraAdapter(up, down, alpha=1.5, mid=mid).apply(weight, 1.0)
+    torch.testing.assert_close(out, expected)
