@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import aiormq
 import pytest
 from amqp_support import PrivateBroker, WorkerProcess
 
@@ -194,4 +195,21 @@ async def test_job_timeout_frees_the_worker(amqp_uri: str, queue_name: str, star
             await client.queue_prompt(UNTIL_INTERRUPTED, prompt_id="slow", timeout=1.0)
         await wait_until(lambda: "slow" in finished, what="the worker gave up")
         assert finished["slow"]["status"]["status_str"] in ("error", "interrupted")
+        assert await client.queue_prompt(sleep_prompt(0.01, 3), timeout=60) == {"2": {"value": [3]}}
+
+
+async def test_deleted_capability_queue_is_declared_again(amqp_uri: str, queue_name: str, start_worker: StartWorker) -> None:
+    (worker,) = start_worker(1)
+    async with DistributedComfyClient(amqp_uri, queue_name) as client:
+        (info,) = await client.wait_for_workers(1)
+        assert await client.queue_prompt(sleep_prompt(0.01, 1)) == {"2": {"value": [1]}}
+        connection = await aiormq.connect(amqp_uri)
+        try:
+            channel = await connection.channel()
+            await channel.queue_delete(info.queue)  # the broker cancels the worker's consumer
+        finally:
+            await connection.close()
+        # published at once: to the base queue if the capability queue is still missing
+        assert await client.queue_prompt(sleep_prompt(0.01, 2), timeout=60) == {"2": {"value": [2]}}
+        await wait_until(lambda: "reconnected to the broker" in worker.log(), what="the worker reconnected")
         assert await client.queue_prompt(sleep_prompt(0.01, 3), timeout=60) == {"2": {"value": [3]}}

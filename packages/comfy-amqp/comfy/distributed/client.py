@@ -42,6 +42,7 @@ from typing import Any, Optional
 
 import aiormq
 import aiormq.abc
+import aiormq.exceptions
 from pamqp.commands import Basic
 
 from comfy.client.client_types import V1QueuePromptResponse
@@ -481,7 +482,17 @@ class DistributedComfyClient:
                 headers={wire.H_VERSION: wire.WIRE_VERSION, wire.H_CLIENT_ID: client_id},
                 timestamp=_now(),
             )
-            await self._connection.publish(wire.dumps(body), routing_key=queue, properties=properties, mandatory=True)
+            try:
+                await self._connection.publish(wire.dumps(body), routing_key=queue, properties=properties, mandatory=True)
+            except aiormq.exceptions.PublishError:
+                if queue == self.names.queue:
+                    raise
+                # the capability queue is gone (deleted, not yet redeclared): the workers route
+                # jobs of the base queue
+                logger.warning("queue %s is gone; publishing prompt %s to %s", queue, prompt_id, self.names.queue)
+                queue = self.names.queue
+                properties.message_id = None
+                await self._connection.publish(wire.dumps(body), routing_key=queue, properties=properties, mandatory=True)
             await self._publish_cluster(
                 wire.JOB_QUEUED,
                 {"prompt_id": prompt_id, "client_id": client_id, "queue": queue, "prompt": prompt_dict, "submitted_at": body["submitted_at"]},

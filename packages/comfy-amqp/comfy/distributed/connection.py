@@ -101,7 +101,8 @@ class ReconnectingConnection:
                 if self.generation > 1:
                     logger.info("%s: reconnected to the broker", self.name)
                 delay = 0.2
-                await connection.closing
+                # wait() does not raise: ``closing`` ends cancelled when our own close() ran
+                await asyncio.wait([connection.closing])
             except asyncio.CancelledError:
                 raise
             except Exception as error:
@@ -115,13 +116,29 @@ class ReconnectingConnection:
                 self.channel = None
                 if connection is not None and not connection.is_closed:
                     try:
-                        await connection.close()
+                        await asyncio.wait_for(connection.close(), 5)
                     except Exception:
                         pass
             if self._closing:
                 break
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._max_delay)
+
+    def reconnect_on_consumer_cancel(self, channel: aiormq.abc.AbstractChannel) -> None:
+        """When the broker cancels a consumer of ``channel`` (its queue was deleted), reconnect:
+        the set-up declares the queues again and consumes them."""
+
+        async def cancelled(frame: Any) -> None:
+            connection = self.connection
+            if self._closing or connection is None or connection.is_closed:
+                return
+            logger.warning("%s: the broker cancelled consumer %s; reconnecting", self.name, getattr(frame, "consumer_tag", "?"))
+            # not awaited here: this runs inside the connection's reader, which close() waits for
+            task = asyncio.ensure_future(connection.close())
+            self._unconfirmed.add(task)
+            task.add_done_callback(self._unconfirmed.discard)
+
+        channel.on_consumer_cancel_callbacks.add(cancelled)
 
     async def wait_connected(self, timeout: float | None = None) -> None:
         await asyncio.wait_for(self.connected.wait(), timeout)

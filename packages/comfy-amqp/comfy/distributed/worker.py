@@ -36,6 +36,7 @@ from typing import Any
 
 import aiormq
 import aiormq.abc
+import aiormq.exceptions
 from pamqp.commands import Basic
 
 from . import wire
@@ -161,9 +162,22 @@ class DistributedWorker:
                 loop.add_signal_handler(sig, self.request_stop)
             except (NotImplementedError, RuntimeError):
                 pass
+        try:
+            loop.add_signal_handler(signal.SIGUSR1, self.dump_tasks)
+        except (NotImplementedError, RuntimeError, AttributeError):
+            pass
         await self._stopped.wait()
         await self.close()
         return 0
+
+    def dump_tasks(self) -> None:
+        """Log every asyncio task's stack (SIGUSR1): what a stuck worker is waiting for."""
+        import io
+
+        for task in asyncio.all_tasks():
+            buffer = io.StringIO()
+            task.print_stack(limit=8, file=buffer)
+            logger.warning("task %s:\n%s", task.get_name(), buffer.getvalue())
 
     async def start(self) -> None:
         from comfy.client.embedded_comfy_client import Comfy
@@ -282,6 +296,9 @@ class DistributedWorker:
         router = await connection.channel()
         await router.basic_qos(prefetch_count=16)
         route = await router.basic_consume(self.names.queue, self._on_route)
+        assert self._connection is not None
+        for channel in (jobs, router):
+            self._connection.reconnect_on_consumer_cancel(channel)
         self._consumers = [(c, t) for c, t in ((jobs, consume.consumer_tag), (router, route.consumer_tag)) if t]
         self._consuming = True
 
@@ -317,9 +334,37 @@ class DistributedWorker:
             },
         )
 
+    def _reconsume(self, connection: aiormq.abc.AbstractConnection, why: str) -> None:
+        """Reconnect (declare and consume again): RabbitMQ 3.10 does not always tell a consumer
+        that its quorum queue was deleted."""
+        if self._stopping or connection.is_closed:
+            return
+        logger.warning("worker %s: %s; reconnecting to consume it again", self.worker_id, why)
+        self._spawn(connection.close())
+
+    async def _check_queue(self) -> None:
+        connection = self._connection.connection if self._connection is not None else None
+        if connection is None or connection.is_closed or not self._consuming:
+            return
+        try:
+            channel = await connection.channel()
+        except Exception:
+            return
+        try:
+            await channel.queue_declare(self.capability_queue, passive=True)
+            await channel.close()
+        except aiormq.exceptions.ChannelNotFoundEntity:
+            self._reconsume(connection, f"queue {self.capability_queue} is gone")
+        except Exception:
+            pass
+
     async def _heartbeats(self) -> None:
+        beats = 0
         while True:
             await asyncio.sleep(self.heartbeat_seconds)
+            beats += 1
+            if beats % 3 == 0:
+                await self._check_queue()
             current = self._current
             try:
                 await self._publish_cluster(
@@ -403,8 +448,20 @@ class DistributedWorker:
             timestamp=properties.timestamp,
         )
         assert self._connection is not None
+        body = wire.dumps(job)
         try:
-            await self._connection.publish(wire.dumps(job), routing_key=target, properties=forwarded, mandatory=True, retry=False)
+            try:
+                await self._connection.publish(body, routing_key=target, properties=forwarded, mandatory=True, retry=False)
+            except aiormq.exceptions.PublishError:
+                # the capability queue is missing (deleted): declare it as everybody does, so the
+                # job waits there for its workers, and publish again
+                connection = self._connection.connection
+                assert connection is not None
+                await declare_job_queue(connection, self.names, target, self.delivery_limit)
+                forwarded.message_id = None
+                await self._connection.publish(body, routing_key=target, properties=forwarded, mandatory=True, retry=False)
+                if target == self.capability_queue:
+                    self._reconsume(connection, "its queue was deleted")
         except Exception:
             logger.warning("could not route job %s to %s; returning it", job["prompt_id"], target, exc_info=True)
             await self._settle(message, requeue=True)
