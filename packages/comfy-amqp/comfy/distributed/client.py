@@ -214,6 +214,8 @@ class DistributedComfyClient:
             await channel.queue_bind(self.reply_queue, self.names.progress_exchange, routing_key=client_id)
         consume = await channel.basic_consume(self.reply_queue, self._on_reply, no_ack=True)
         self._reply_consumer = consume.consumer_tag
+        assert self._connection is not None
+        self._connection.reconnect_on_consumer_cancel(channel)  # the reply queue was deleted
         cluster = await channel.queue_declare("", exclusive=True, auto_delete=True)
         assert cluster.queue is not None
         for key in ("worker.*", "job.*"):
