@@ -27,10 +27,11 @@ test: install ## Every test: Rust unit tests, the .pyi stub check, the Python su
 	$(UV) run python -m mypy.stubtest comfy._scheduler
 	$(UV) run pytest
 
-bench: install ## Benchmarks: engine overhead, embedded client, HTTP round trips (print tables; not tests)
+bench: install ## Benchmarks: engine overhead, embedded client, HTTP and AMQP round trips (print tables; not tests; sd_speed.py needs a GPU)
 	$(UV) run python benchmarks/engine_overhead.py
 	$(UV) run python benchmarks/embedded_latency.py
 	$(UV) run python benchmarks/http_roundtrip.py
+	$(UV) run python benchmarks/amqp_throughput.py
 
 client: install ## Regenerate the typed client packages/comfy-remote/comfy_api_client from openapi.yaml (no network)
 	$(UV) run python packages/comfy-remote/scripts/generate_client.py
