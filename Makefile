@@ -38,6 +38,6 @@ client: install ## Regenerate the typed client packages/comfy-remote/comfy_api_c
 
 lint: install ## clippy and mypy
 	$(CARGO) clippy --manifest-path core_rs/Cargo.toml --all-targets -- -D warnings
-	$(UV) run mypy packages/comfy-api/comfy packages/comfy-core/comfy packages/comfy-core/comfy_execution packages/comfy-core/comfy_api packages/comfy-core/folder_paths.py packages/comfy-core/nodes.py packages/comfy-core/server.py packages/comfy-embedded/comfy packages/comfy-server/comfy packages/comfy-remote/comfy
+	$(UV) run mypy packages/comfy-api/comfy packages/comfy-core/comfy packages/comfy-core/comfy_execution packages/comfy-core/comfy_api packages/comfy-core/folder_paths.py packages/comfy-core/nodes.py packages/comfy-core/server.py packages/comfy-embedded/comfy packages/comfy-server/comfy packages/comfy-remote/comfy packages/comfy-amqp/comfy
 
 .PHONY: help uv install build demo test bench client lint
