@@ -78,6 +78,11 @@ DISCOVERY_SECONDS = 5.0
 (a frontend that just started knows no class yet); later an empty cluster answers at once."""
 
 
+def _without_sensitive(extra_data: Mapping[str, Any]) -> dict[str, Any]:
+    """``extra_data`` less ComfyUI's ``SENSITIVE_EXTRA_DATA_KEYS`` (comfy.org credentials), for publishing."""
+    return {k: v for k, v in extra_data.items() if k not in SENSITIVE_EXTRA_DATA_KEYS}
+
+
 def _normalise_status(status: Mapping[str, Any] | None) -> dict[str, Any]:
     """A result status in ComfyUI's history shape: `status_str` is `success` or `error`
     (interrupted and cancelled prompts are errors there, their messages say which)."""
@@ -421,7 +426,9 @@ class DistributedPromptQueue:
                 client_id=sid,
                 partial_execution_targets=item.targets,
                 progress_handler=relay if sid is not None else None,  # no websocket: the worker sends no events
-                extra_data={**item.extra_data, **item.sensitive},
+                # never item.sensitive: the job sits in the broker (and its dead-letter queue), where
+                # every consumer and the management UI can read it; SENSITIVE_EXTRA_DATA_KEYS stay here
+                extra_data=_without_sensitive(item.extra_data),
             )
             outputs = await self._store(prompt_id, result)
             meta = result.raw.get("meta") if isinstance(result.raw.get("meta"), dict) else {}

@@ -525,6 +525,7 @@ class DistributedWorker:
                 client_id=job["client_id"],
                 partial_execution_targets=job["partial_execution_targets"],
                 progress_handler=handler,
+                extra_data=job["extra_data"],  # e.g. extra_pnginfo: the workflow SaveImage writes into PNGs
             )
         )
         try:

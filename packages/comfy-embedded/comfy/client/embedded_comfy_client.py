@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
+import copy
 import json
 import logging
 import threading
@@ -329,11 +330,16 @@ class Comfy:
         client_id: Optional[str] = None,
         partial_execution_targets: Optional[list[str]] = None,
         progress_handler: Optional[ExecutorToClientProgress] = None,
+        *,
+        extra_data: Optional[Mapping[str, Any]] = None,
     ) -> dict[str, Any]:
         """Run ``prompt`` and return its ui outputs ``{node_id: ui}``.
 
         ``prompt`` is an API-format dict, a ``Prompt.validate`` result or JSON text; it is copied,
         never changed. ``partial_execution_targets`` runs only those output nodes.
+        ``extra_data`` (an addition to the reference's signature, keyword only) is ComfyUI's
+        per-prompt ``extra_data``: e.g. ``extra_pnginfo`` (the workflow that SaveImage writes into
+        the PNG's text chunks); its ``client_id`` is replaced by the resolved ``client_id``.
         ``progress_handler`` replaces the client's handler for this prompt. A validation failure
         raises ``ValueError`` (``PromptValidationError``) whose message is ComfyUI's error JSON;
         a node's exception is raised as it is; an interrupt raises
@@ -350,12 +356,13 @@ class Comfy:
         assert self._running_configuration is not None
         preview_size = int(self._running_configuration.get("preview_size") or 512)
         relay = None if is_stub(handler) else Relay(handler, client_id, preview_size)
+        extra = {**copy.deepcopy(dict(extra_data or {})), "client_id": client_id}
         counted = self._begin()
         try:
             if self._uses_processes:
-                outputs = await self._run_in_process(mutable, prompt_id, client_id, partial_execution_targets, relay, preview_size, counted)
+                outputs = await self._run_in_process(mutable, prompt_id, extra, partial_execution_targets, relay, preview_size, counted)
             else:
-                call = Call(mutable, prompt_id, {"client_id": client_id}, partial_execution_targets, relay)
+                call = Call(mutable, prompt_id, extra, partial_execution_targets, relay)
                 outputs = await self._run_in_thread(call, counted)
         except BaseException as error:
             message = str(error) or type(error).__name__
@@ -403,7 +410,7 @@ class Comfy:
         self,
         prompt: Any,
         prompt_id: str,
-        client_id: str | None,
+        extra_data: dict[str, Any],
         targets: list[str] | None,
         relay: Relay | None,
         preview_size: int,
@@ -416,7 +423,7 @@ class Comfy:
         done = pool.register(token, relay) if pool is not None and relay is not None else None
         request = ProcessRequest(
             self._client_key, self._running_configuration, self._paths_state, self._generation, prompt, prompt_id,
-            client_id, targets, token, done is not None, preview_size,
+            extra_data.get("client_id"), targets, token, done is not None, preview_size, extra_data,
         )  # fmt: skip
         future = self._submit(executor, counted, run_in_child, request)
         if pool is not None:
@@ -454,6 +461,8 @@ class Comfy:
         prompt: PromptDict | Mapping[str, Any] | str,
         progress_handler: Optional[ExecutorToClientProgress] = None,
         prompt_id: Optional[str] = None,
+        *,
+        extra_data: Optional[Mapping[str, Any]] = None,
     ) -> V1QueuePromptResponse:
         """Like :meth:`queue_prompt`, after a schema check; returns ``V1QueuePromptResponse(urls=[], outputs, prompt_id)``.
 
@@ -465,17 +474,19 @@ class Comfy:
         if not isinstance(prompt, PromptDict):
             prompt = Prompt.validate(prompt)
         prompt_id = prompt_id or str(uuid.uuid4())
-        outputs = await self.queue_prompt(prompt, prompt_id=prompt_id, progress_handler=progress_handler)
+        outputs = await self.queue_prompt(prompt, prompt_id=prompt_id, progress_handler=progress_handler, extra_data=extra_data)
         return V1QueuePromptResponse(urls=[], outputs=outputs, prompt_id=prompt_id)
 
-    def queue_with_progress(self, prompt: PromptDict | Mapping[str, Any] | str) -> QueuePromptWithProgress:
+    def queue_with_progress(
+        self, prompt: PromptDict | Mapping[str, Any] | str, *, extra_data: Optional[Mapping[str, Any]] = None
+    ) -> QueuePromptWithProgress:
         """Start ``prompt`` now and return a handle whose ``progress()`` yields its notifications.
 
         Call it with an event loop running. See :class:`QueuePromptWithProgress`.
         """
         self._check_running()
         task = QueuePromptWithProgress()
-        return task.start(self.queue_prompt_api(prompt, progress_handler=task.progress_handler))
+        return task.start(self.queue_prompt_api(prompt, progress_handler=task.progress_handler, extra_data=extra_data))
 
 
 EmbeddedComfyClient = Comfy

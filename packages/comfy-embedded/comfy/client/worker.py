@@ -287,6 +287,7 @@ class ProcessRequest:
     token: int
     send_events: bool
     preview_size: int
+    extra_data: dict[str, Any] | None = None  # the prompt's extra_data (client_id set), e.g. extra_pnginfo
 
 
 class RemoteValidationError(Exception):
@@ -399,7 +400,8 @@ def run_in_child(request: ProcessRequest) -> dict[str, Any]:
     relay = None
     if request.send_events and child is not None:
         relay = QueueRelay(child.events, request.token, request.client_id, request.preview_size)
-    call = Call(request.prompt, request.prompt_id, {"client_id": request.client_id}, request.targets, relay)
+    extra_data = {**(request.extra_data or {}), "client_id": request.client_id}
+    call = Call(request.prompt, request.prompt_id, extra_data, request.targets, relay)
     if child is not None and request.token:
         child.running[request.token] = call
         if request.token in child.interrupt_requests():
