@@ -33,13 +33,14 @@ import json
 import struct
 import urllib.parse
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import aiohttp
 
 from comfy.client.aio_errors import PromptExecutionError
 from comfy.client.client_types import ProgressNotification, V1QueuePromptResponse
+from comfy.client.progress_task import QueuePromptWithProgress
 from comfy.component_model.executor_types import PreviewImageMetadata, UnencodedPreviewImageMessage
 from comfy.component_model.queue_types import BinaryEventTypes
 
@@ -48,14 +49,14 @@ if TYPE_CHECKING:
 
 __all__ = ["RemoteQueuePromptWithProgress", "decode_frame", "run_with_progress"]
 
-_DONE = object()
 _END_EVENTS = frozenset({"execution_success", "execution_error", "execution_interrupted"})
 FEATURE_FLAGS_WAIT = 2.0
 """Seconds to wait for the server's ``feature_flags`` answer before queueing (older servers send none)."""
 
 
-class RemoteQueuePromptWithProgress:
-    """A prompt running on a server; the remote twin of ``QueuePromptWithProgress``.
+class RemoteQueuePromptWithProgress(QueuePromptWithProgress):
+    """A prompt running on a server; the remote twin of the embedded client's handle (the same
+    class, ``comfy.client.progress_task.QueuePromptWithProgress``), fed by :meth:`emit`.
 
     ``prompt_id`` and ``client_id`` (the websocket sid, also each notification's ``sid``) are
     chosen by the client, so they are known at once. There is one shared ``progress()``
@@ -63,62 +64,9 @@ class RemoteQueuePromptWithProgress:
     """
 
     def __init__(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        super().__init__()
         self.prompt_id = str(uuid.uuid4())
         self.client_id = str(uuid.uuid4())
-        self._task: asyncio.Task[V1QueuePromptResponse] | None = None
-        self._iterator: AsyncIterator[ProgressNotification] | None = None
-
-    def start(self, coroutine: Coroutine[Any, Any, V1QueuePromptResponse]) -> RemoteQueuePromptWithProgress:
-        """Run ``coroutine`` (which reports through :meth:`emit`) as this object's task."""
-        self._task = asyncio.ensure_future(coroutine)
-        self._task.add_done_callback(self.complete)
-        return self
-
-    def emit(self, notification: ProgressNotification) -> None:
-        """Hand one notification to ``progress()``."""
-        self._queue.put_nowait(notification)
-
-    def complete(self, task: asyncio.Task[Any]) -> None:
-        """The task's done-callback: ends the notifications (after every one already sent)."""
-        self._queue.put_nowait(_DONE)
-
-    @property
-    def task(self) -> asyncio.Task[V1QueuePromptResponse]:
-        if self._task is None:
-            raise RuntimeError("the prompt was not started")
-        return self._task
-
-    def progress(self) -> AsyncIterator[ProgressNotification]:
-        """The notifications of the run, in order; raises the run's exception at the end."""
-        if self._iterator is None:
-            self._iterator = self._notifications()
-        return self._iterator
-
-    async def _notifications(self) -> AsyncIterator[ProgressNotification]:
-        while True:
-            item = await self._queue.get()
-            if item is _DONE:
-                task = self.task
-                if task.cancelled():
-                    raise asyncio.CancelledError()
-                error = task.exception()
-                if error is not None:
-                    raise error
-                return
-            yield item
-
-    async def get(self) -> V1QueuePromptResponse:
-        """The response (``urls``, ``outputs``, ``prompt_id``); raises the run's exception."""
-        return await self.task
-
-    def future(self) -> asyncio.Future[V1QueuePromptResponse]:
-        """The task itself (an ``asyncio.Future``)."""
-        return self.task
-
-    def __await__(self) -> Generator[Any, None, V1QueuePromptResponse]:
-        return self.get().__await__()
 
 
 def _decode_image(data: bytes) -> Any:
