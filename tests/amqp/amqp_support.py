@@ -5,7 +5,9 @@
   application (every connection drops, the port closes, durable queues recover from disk).
 - :class:`WorkerProcess`: one ``comfyui-worker`` process with its own workspace (no shared disk),
   health port and log file; :meth:`WorkerProcess.wait_healthy` polls ``/health``.
-- :func:`delete_cluster` removes every queue and exchange of a test's queue name.
+- :func:`delete_cluster` removes every queue and exchange of a test's queue name;
+  :func:`teardown_cluster` stops a fixture's workers first and adds their capability queues.
+- ``PREVIEW_PACK`` / ``HIDDEN_PACK``: custom node packs for :func:`node_pack` / :func:`node_packs`.
 """
 
 from __future__ import annotations
@@ -269,14 +271,39 @@ def start_workers(
     args: Sequence[str] = (),
     env: dict[str, str] | None = None,
     prepare: Callable[[Path], None] | None = None,
+    started: list[WorkerProcess] | None = None,
 ) -> list[WorkerProcess]:
     """Start ``count`` workers at once and wait until each is healthy (``prepare(workspace)``
-    runs first, e.g. to put a custom node pack into ``workspace/custom_nodes``)."""
+    runs first, e.g. to put a custom node pack into ``workspace/custom_nodes``).
+
+    Each worker goes into ``started`` as soon as its process exists, so that a caller's teardown
+    stops it and deletes its capability queue even when waiting fails; without ``started`` a
+    failure stops the workers here (their queues are then the caller's ``delete_cluster``'s)."""
     existing = len(list(root.glob("worker*"))) if root.exists() else 0
-    workers = [WorkerProcess(uri, queue_name, root / f"worker{existing + i}", args, env, prepare) for i in range(count)]
-    for worker in workers:
-        worker.wait_healthy()
+    workers: list[WorkerProcess] = []
+    try:
+        for i in range(count):
+            worker = WorkerProcess(uri, queue_name, root / f"worker{existing + i}", args, env, prepare)
+            workers.append(worker)
+            if started is not None:
+                started.append(worker)
+        for worker in workers:
+            worker.wait_healthy()
+    except BaseException:
+        if started is None:
+            for worker in workers:
+                worker.stop()
+        raise
     return workers
+
+
+def teardown_cluster(uri: str, queue_name: str, workers: Iterable[WorkerProcess]) -> None:
+    """Stop ``workers`` and delete the cluster's queue family from the broker: ``Q``, ``Q.dead``,
+    the workers' ``Q.nodes.*`` and the exchanges ``Q.dlx``, ``Q.progress``, ``Q.cluster``."""
+    workers = list(workers)
+    for worker in workers:
+        worker.stop()
+    delete_cluster(uri, queue_name, [q for q in (w.capability_queue() for w in workers) if q])
 
 
 def delete_cluster(uri: str, queue_name: str, extra_queues: Iterable[str] = ()) -> None:
@@ -339,5 +366,45 @@ def node_pack(name: str, source: str) -> Callable[[Path], None]:
         pack = workspace / "custom_nodes" / name
         pack.mkdir(parents=True, exist_ok=True)
         (pack / "__init__.py").write_text(source)
+
+    return prepare
+
+
+HIDDEN_PACK = '''
+"""A custom node that shows what reached the worker of ComfyUI's extra_data (its hidden inputs)."""
+import json
+
+
+class ShowHidden:
+    """Output node: ``text`` is the JSON of its hidden inputs (``null`` for what did not arrive)."""
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {"salt": ("INT", {"default": 0})},
+            "hidden": {"auth_token": "AUTH_TOKEN_COMFY_ORG", "api_key": "API_KEY_COMFY_ORG", "pnginfo": "EXTRA_PNGINFO"},
+        }
+
+    RETURN_TYPES = ()
+    FUNCTION = "run"
+    OUTPUT_NODE = True
+    CATEGORY = "testing"
+
+    def run(self, salt, auth_token=None, api_key=None, pnginfo=None):
+        seen = {"auth_token": auth_token, "api_key": api_key, "pnginfo": pnginfo}
+        return {"ui": {"text": [json.dumps(seen, sort_keys=True)]}}
+
+
+NODE_CLASS_MAPPINGS = {"ShowHidden": ShowHidden}
+'''
+
+
+def node_packs(**sources: str) -> Callable[[Path], None]:
+    """A ``prepare`` that writes several packs (``name=source``), as :func:`node_pack` does one."""
+    prepares = [node_pack(name, source) for name, source in sources.items()]
+
+    def prepare(workspace: Path) -> None:
+        for write in prepares:
+            write(workspace)
 
     return prepare

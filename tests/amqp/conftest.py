@@ -69,9 +69,7 @@ def start_worker(amqp_uri: str, queue_name: str, tmp_path: Path) -> Iterator[Cal
         env: dict[str, str] | None = None,
         prepare: Callable[[Path], None] | None = None,
     ) -> list[WorkerProcess]:
-        workers = start_workers(uri or amqp_uri, queue_name, tmp_path / "workers", count, tuple(args), env, prepare)
-        started.extend(workers)
-        return workers
+        return start_workers(uri or amqp_uri, queue_name, tmp_path / "workers", count, tuple(args), env, prepare, started=started)
 
     yield start
     for worker in started:

@@ -239,6 +239,26 @@ async def test_output_files_come_back_as_bytes(client: DistributedComfyClient, c
     assert worker_copy.read_bytes() == stored.data
 
 
+async def test_extra_pnginfo_reaches_the_workers_save_image(client: DistributedComfyClient) -> None:
+    """``extra_data`` travels in the job and is applied on the worker: SaveImage writes the workflow
+    of ``extra_pnginfo`` into the PNG's text chunks (the bytes come back in the result)."""
+    from PIL import Image
+
+    workflow = {"id": f"wf-{uuid.uuid4().hex[:6]}", "nodes": [{"id": 1, "type": "EmptyImage"}], "links": []}
+    prompt = {
+        "1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0x102030}},
+        "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "pnginfo"}},
+    }
+    result = await client.queue_prompt_result(prompt, extra_data={"extra_pnginfo": {"workflow": workflow}})
+    (image,) = result.outputs["2"]["images"]
+    stored = result.file(image["filename"], image["subfolder"])
+    assert stored is not None
+    with Image.open(io.BytesIO(stored.data)) as png:
+        png.load()
+        text = dict(png.text)
+    assert json.loads(text["workflow"]) == workflow and json.loads(text["prompt"]) == prompt
+
+
 @pytest.mark.parametrize("decode", [True, False], ids=["decoded", "encoded"])
 async def test_previews_arrive_as_binary_messages(amqp_uri: str, cluster: tuple[str, WorkerProcess], decode: bool) -> None:
     from PIL import Image

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
-from amqp_support import PREVIEW_PACK, WorkerProcess, delete_cluster, free_port, node_pack, start_workers
+from amqp_support import HIDDEN_PACK, PREVIEW_PACK, WorkerProcess, free_port, node_packs, start_workers, teardown_cluster
 
 pytestmark = [pytest.mark.amqp, pytest.mark.slow]
 
@@ -91,7 +91,7 @@ def cluster(amqp_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         frontend = subprocess.Popen(command, stdout=frontend_log, stderr=subprocess.STDOUT, cwd=frontend_dir)
     workers: list[WorkerProcess] = []
     try:
-        workers = start_workers(amqp_uri, queue, root / "workers", 1, prepare=node_pack("preview_pack", PREVIEW_PACK))
+        start_workers(amqp_uri, queue, root / "workers", 1, prepare=node_packs(preview_pack=PREVIEW_PACK, hidden_pack=HIDDEN_PACK), started=workers)
         running = Cluster(amqp_uri, queue, f"http://127.0.0.1:{port}", frontend_dir, workers[0].workspace, root / "frontend.log", frontend, workers[0])
         _wait_ready(running)
         yield running
@@ -102,9 +102,7 @@ def cluster(amqp_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         except subprocess.TimeoutExpired:
             frontend.kill()
             frontend.wait()
-        for worker in workers:
-            worker.stop()
-        delete_cluster(amqp_uri, queue, [q for q in (w.capability_queue() for w in workers) if q])
+        teardown_cluster(amqp_uri, queue, workers)  # nothing of test-frontend-* stays on the broker
 
 
 def image_prompt(color: int, prefix: str = "fe", size: int = 8) -> dict[str, Any]:
@@ -226,6 +224,38 @@ def test_async_prompt_polling(cluster: Cluster) -> None:
     done = _wait_for(lambda: (r := httpx.get(cluster.url(location), timeout=10)).status_code == 200 and r, 30, "the async prompt")
     assert done.json()["3"]["text"] == ["99"]
     assert httpx.get(cluster.url("/api/v1/prompts/no-such-prompt"), timeout=10).status_code == 404
+
+
+# -- extra_data -------------------------------------------------------------------------------------------
+
+
+def test_extra_data_reaches_the_worker_but_not_its_secrets(cluster: Cluster) -> None:
+    """The frontend forwards ``extra_data`` (``extra_pnginfo``: the workflow in saved PNGs) but not
+    ComfyUI's sensitive keys (comfy.org credentials): a job sits in the broker, readable there."""
+    workflow = {"id": f"wf-{uuid.uuid4().hex[:6]}", "nodes": [{"id": 1, "type": "ShowHidden"}], "links": []}
+    extra_data = {"extra_pnginfo": {"workflow": workflow}, "api_key_comfy_org": "secret-key", "auth_token_comfy_org": "secret-token"}
+    body = {"prompt": {"1": {"class_type": "ShowHidden", "inputs": {"salt": uuid.uuid4().int % 10_000}}}, "extra_data": extra_data}
+    response = httpx.post(cluster.url("/prompt"), json=body, timeout=10)
+    assert response.status_code == 200, response.text
+    prompt_id = response.json()["prompt_id"]
+    entry = _wait_for(lambda: httpx.get(cluster.url(f"/history/{prompt_id}"), timeout=10).json().get(prompt_id), 60, "history entry")
+    assert entry["status"]["status_str"] == "success", entry["status"]
+    seen = json.loads(entry["outputs"]["1"]["text"][0])
+    assert seen == {"pnginfo": {"workflow": workflow}, "api_key": None, "auth_token": None}
+    assert "secret" not in json.dumps(entry) and "secret" not in httpx.get(cluster.url("/queue"), timeout=10).text
+
+    # SaveImage on the worker writes the workflow; the PNG the frontend serves carries it
+    image_body = {"prompt": image_prompt(0x405060, "pnginfo"), "extra_data": {"extra_pnginfo": {"workflow": workflow}}}
+    prompt_id = httpx.post(cluster.url("/prompt"), json=image_body, timeout=10).json()["prompt_id"]
+    entry = _wait_for(lambda: httpx.get(cluster.url(f"/history/{prompt_id}"), timeout=10).json().get(prompt_id), 60, "history entry")
+    (image,) = entry["outputs"]["2"]["images"]
+    view = httpx.get(cluster.url("/view"), params={"filename": image["filename"], "subfolder": image["subfolder"], "type": "output"}, timeout=10)
+    assert view.status_code == 200
+    from PIL import Image
+
+    with Image.open(io.BytesIO(view.content)) as png:
+        png.load()
+        assert json.loads(png.text["workflow"]) == workflow
 
 
 # -- websocket progress ----------------------------------------------------------------------------------

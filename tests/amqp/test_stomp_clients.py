@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from amqp_support import SYSTEM_URI, delete_cluster, port_open, start_workers
+from amqp_support import SYSTEM_URI, WorkerProcess, port_open, start_workers, teardown_cluster
 
 pytestmark = [pytest.mark.amqp, pytest.mark.slow]
 
@@ -56,14 +56,13 @@ def worker(amqp_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     if amqp_uri != SYSTEM_URI or not _port_open(STOMP_PORT):
         pytest.skip("the STOMP tests need the system RabbitMQ with its STOMP plugin on 127.0.0.1:61613")
     queue = f"test-stomp-{uuid.uuid4().hex[:8]}"
-    workers = start_workers(amqp_uri, queue, tmp_path_factory.mktemp("stomp"), 1)
+    workers: list[WorkerProcess] = []
     try:
+        start_workers(amqp_uri, queue, tmp_path_factory.mktemp("stomp"), 1, started=workers)
         asyncio.run(_wait_for_worker(amqp_uri, queue, 60))  # announced: jobs on the base queue get routed
         yield Worker(queue, workers[0].workspace)
     finally:
-        for process in workers:
-            process.stop()
-        delete_cluster(amqp_uri, queue, [q for q in (w.capability_queue() for w in workers) if q])
+        teardown_cluster(amqp_uri, queue, workers)  # nothing of test-stomp-* stays on the broker
 
 
 def job_body(prompt: dict[str, Any], prompt_id: str, client_id: str) -> dict[str, Any]:
