@@ -20,11 +20,6 @@ Output files come back inside the results and are written into this frontend's o
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import socket
-import sys
-import threading
 import time
 from typing import Any
 
@@ -110,63 +105,7 @@ def create_frontend_app(configuration: Configuration | None = None, *, client: D
 def serve_frontend(configuration: Configuration) -> int:
     """`comfyui --distributed-queue-frontend`: serve until interrupted; returns the exit status.
     Start-up and shutdown as `comfy.server.main.serve`, without loading node plugins."""
-    import uvicorn
-    from comfy import folder_paths
-    from comfy.cli_args import set_current_configuration
-    from comfy.server.app import begin_shutdown
-    from comfy.server.main import bind_sockets
+    from comfy.server.main import prepare_workspace, run_app
 
-    set_current_configuration(configuration)
-    paths = folder_paths.configure(configuration)
-    paths.clean_temp_directory()
-    for folder in (paths.input_directory, paths.output_directory, paths.temp_directory):
-        try:
-            os.makedirs(folder, exist_ok=True)
-        except OSError as e:
-            logger.warning("cannot create %s: %s", folder, e)
-    app = create_frontend_app(configuration)
-    listen = str(configuration.get("listen") or "127.0.0.1")
-    configured_port = configuration.get("port")
-    port = 8188 if configured_port is None else int(configured_port)
-    try:
-        sockets: list[socket.socket] = bind_sockets(listen, port)
-    except OSError as e:
-        print(f"comfyui: cannot listen on {listen} port {port}: {e}", file=sys.stderr)
-        return 1
-    state = app.state.comfy
-    state.port = sockets[0].getsockname()[1]
-    level = str(configuration.get("logging_level") or "INFO").lower()
-
-    class Server(uvicorn.Server):
-        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-            begin_shutdown(state)
-            await super().shutdown(sockets)
-
-    server = Server(
-        uvicorn.Config(
-            app,
-            log_level="warning" if level == "info" else level,
-            access_log=False,
-            ws="websockets-sansio",
-            lifespan="on",
-            timeout_graceful_shutdown=10,
-            ws_max_size=16 * 1024 * 1024,
-            server_header=False,
-        )
-    )
-    print(f"Starting distributed frontend\n\nTo see the GUI go to: {state.local_address}", file=sys.stderr, flush=True)
-    previous = signal.signal(signal.SIGTERM, _stopped) if threading.current_thread() is threading.main_thread() else None
-    try:
-        server.run(sockets=sockets)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-        for sock in sockets:
-            sock.close()
-    return 0
-
-
-def _stopped(signum: int, frame: Any) -> None:
-    """SIGTERM after uvicorn's graceful shutdown: nothing left to do."""
+    prepare_workspace(configuration)
+    return run_app(create_frontend_app(configuration), configuration, banner="Starting distributed frontend")

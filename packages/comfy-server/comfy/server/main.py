@@ -23,7 +23,7 @@ from typing import Any
 
 from comfy.cli_args_types import Configuration
 
-__all__ = ["bind_sockets", "serve"]
+__all__ = ["bind_sockets", "prepare_workspace", "run_app", "serve"]
 
 logger = logging.getLogger(__name__)
 
@@ -93,17 +93,14 @@ def _uvicorn_server(app: Any, configuration: Configuration) -> Any:
     return Server(config)
 
 
-def serve(configuration: Configuration) -> int:
-    """Serve until interrupted; returns the exit status."""
+def prepare_workspace(configuration: Configuration, plugin_manager: Any = None) -> Any:
+    """Start-up before the app exists: the configuration becomes the process's current one, the
+    workspace folders the default ones (the temp folder emptied, input/output/temp created).
+    Returns the `FolderPaths`."""
     from comfy import folder_paths
     from comfy.cli_args import set_current_configuration
-    from comfy.nodes.registry import load_registry
-    from comfy.nodes_context import set_default_nodes
-    from comfy.plugins.manager import make_plugin_manager
-    from comfy.server.app import create_app
 
     set_current_configuration(configuration)
-    plugin_manager = make_plugin_manager()
     paths = folder_paths.configure(configuration, plugin_manager=plugin_manager)
     if paths.clean_temp_directory():
         logger.debug("emptied the temp folder %s", paths.temp_directory)
@@ -112,9 +109,12 @@ def serve(configuration: Configuration) -> int:
             os.makedirs(folder, exist_ok=True)
         except OSError as e:
             logger.warning("cannot create %s: %s", folder, e)
-    registry = load_registry(configuration, plugin_manager=plugin_manager)
-    set_default_nodes(registry)
-    app = create_app(configuration, registry=registry, plugin_manager=plugin_manager)
+    return paths
+
+
+def run_app(app: Any, configuration: Configuration, banner: str = "Starting server") -> int:
+    """Serve `app` (made by `create_app`) on `--listen` / `--port` until interrupted; returns the
+    exit status (1 when the address cannot be bound)."""
     listen = str(configuration.get("listen") or "127.0.0.1")
     configured_port = configuration.get("port")
     port = 8188 if configured_port is None else int(configured_port)
@@ -126,7 +126,7 @@ def serve(configuration: Configuration) -> int:
     state = app.state.comfy
     state.port = sockets[0].getsockname()[1]
     server = _uvicorn_server(app, configuration)
-    print(f"Starting server\n\nTo see the GUI go to: {state.local_address}", file=sys.stderr, flush=True)
+    print(f"{banner}\n\nTo see the GUI go to: {state.local_address}", file=sys.stderr, flush=True)
     # uvicorn re-raises the signal that stopped it once it is done; a SIGTERM then ends here
     # (exit status 0) instead of killing the process.
     previous = signal.signal(signal.SIGTERM, _stopped) if threading.current_thread() is threading.main_thread() else None
@@ -140,6 +140,21 @@ def serve(configuration: Configuration) -> int:
         for sock in sockets:
             sock.close()
     return 0
+
+
+def serve(configuration: Configuration) -> int:
+    """Serve until interrupted; returns the exit status."""
+    from comfy.nodes.registry import load_registry
+    from comfy.nodes_context import set_default_nodes
+    from comfy.plugins.manager import make_plugin_manager
+    from comfy.server.app import create_app
+
+    plugin_manager = make_plugin_manager()
+    prepare_workspace(configuration, plugin_manager=plugin_manager)
+    registry = load_registry(configuration, plugin_manager=plugin_manager)
+    set_default_nodes(registry)
+    app = create_app(configuration, registry=registry, plugin_manager=plugin_manager)
+    return run_app(app, configuration)
 
 
 def _stopped(signum: int, frame: Any) -> None:
