@@ -11,15 +11,19 @@ they are. Encoding happens on the calling thread; the messages go to the event l
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import logging
 from typing import Any, Optional
 
-from pamqp.commands import Basic
-
-from comfy.component_model.executor_types import SendSyncData, SendSyncEvent, SocketsMetadataType, encode_text_for_progress
+from comfy.component_model.executor_types import (
+    SendSyncData,
+    SendSyncEvent,
+    SocketsMetadataType,
+    encode_text_for_progress,
+)
+from comfy.component_model.previews import encode_preview as encode_wire_preview
 from comfy.component_model.queue_types import BinaryEventTypes
+from pamqp.commands import Basic
 
 from . import wire
 from .connection import ReconnectingConnection
@@ -30,25 +34,10 @@ logger = logging.getLogger(__name__)
 
 
 def encode_preview(preview: Any) -> tuple[str, bytes] | None:
-    """``(mime, bytes)`` of a preview (``UnencodedPreviewImageMessage`` or ComfyUI's
-    ``(format, PIL image, max_size)`` tuple), scaled to fit ``max_size``; None if not an image."""
+    """``(mime, bytes)`` of a preview (see ``comfy.component_model.previews``); None if it is
+    not an image."""
     try:
-        fmt = str(preview[0]).upper()
-        image = preview[1]
-        max_size = int(preview[2]) if len(preview) > 2 and preview[2] else 512
-        if not hasattr(image, "save"):
-            return None
-        if max(image.size) > max_size:
-            image = image.copy()
-            image.thumbnail((max_size, max_size))
-        buffer = io.BytesIO()
-        if fmt == "PNG":
-            image.save(buffer, format="PNG", compress_level=1)
-            return "image/png", buffer.getvalue()
-        if image.mode not in ("RGB", "L"):
-            image = image.convert("RGB")
-        image.save(buffer, format="JPEG", quality=95)
-        return "image/jpeg", buffer.getvalue()
+        return encode_wire_preview(preview)
     except Exception:
         logger.debug("could not encode a preview", exc_info=True)
         return None

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import io
 import json
 import logging
 import struct
@@ -37,11 +36,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from starlette.routing import BaseRoute, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
-
+from comfy.component_model.previews import encode_preview
 from comfy.component_model.queue_types import BinaryEventTypes
 from comfy.server.http import dumps
+from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 if TYPE_CHECKING:
     from comfy.server.state import ServerState
@@ -58,25 +57,6 @@ HARD_LIMIT = 8192
 _DROPPABLE = frozenset({"progress", "progress_state"})
 _CLOSE = object()
 _STATUS = object()
-
-
-def encode_preview(preview: Any) -> tuple[str, bytes]:
-    """`(mime type, encoded bytes)` of ComfyUI's preview tuple `(format, PIL image, max_size)`
-    (or an `UnencodedPreviewImageMessage`): scaled to fit `max_size`, JPEG (quality 95) or PNG."""
-    fmt = str(preview[0]).upper()
-    image = preview[1]
-    max_size = int(preview[2]) if len(preview) > 2 and preview[2] else 512
-    if max(image.size) > max_size:
-        image = image.copy()
-        image.thumbnail((max_size, max_size))
-    buffer = io.BytesIO()
-    if fmt == "PNG":
-        image.save(buffer, format="PNG", compress_level=1)
-        return "image/png", buffer.getvalue()
-    if image.mode not in ("RGB", "L"):
-        image = image.convert("RGB")
-    image.save(buffer, format="JPEG", quality=95)
-    return "image/jpeg", buffer.getvalue()
 
 
 @dataclass(eq=False)
