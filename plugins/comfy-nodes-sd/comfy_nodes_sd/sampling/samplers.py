@@ -102,6 +102,22 @@ def _report(callback: Callable[[dict[str, Any]], None] | None, x: Any, i: int, s
         callback({"x": x, "i": i, "sigma": sigma, "sigma_hat": sigma_hat, "denoised": denoised})
 
 
+def _dpm_2_step(model, x, d, sigma, sigma_to, s_in):  # type: ignore[no-untyped-def]
+    """One DPM-Solver-2 step from σ to ``sigma_to`` (``d`` is the derivative at σ): a midpoint step
+    in log σ, evaluating the model at the geometric mean of the two levels; a plain Euler step
+    when ``sigma_to`` is 0 (k-diffusion's arithmetic, shared by ``dpm_2`` and ``dpm_2_ancestral``)."""
+    if sigma_to == 0:
+        dt = sigma_to - sigma
+        return x + d * dt
+    sigma_mid = sigma.log().lerp(sigma_to.log(), 0.5).exp()
+    dt_1 = sigma_mid - sigma
+    dt_2 = sigma_to - sigma
+    x_2 = x + d * dt_1
+    denoised_2 = model(x_2, sigma_mid * s_in)
+    d_2 = _to_d(x_2, sigma_mid, denoised_2)
+    return x + d_2 * dt_2
+
+
 # --- samplers --------------------------------------------------------------------------------
 
 
@@ -167,17 +183,7 @@ def sample_dpm_2(model, x, sigmas, *, callback=None, noise_sampler=None, seed=No
         denoised = model(x, sigma_hat * s_in)
         d = _to_d(x, sigma_hat, denoised)
         _report(callback, x, i, sigmas[i], sigma_hat, denoised)
-        if sigmas[i + 1] == 0:
-            dt = sigmas[i + 1] - sigma_hat
-            x = x + d * dt
-        else:
-            sigma_mid = sigma_hat.log().lerp(sigmas[i + 1].log(), 0.5).exp()
-            dt_1 = sigma_mid - sigma_hat
-            dt_2 = sigmas[i + 1] - sigma_hat
-            x_2 = x + d * dt_1
-            denoised_2 = model(x_2, sigma_mid * s_in)
-            d_2 = _to_d(x_2, sigma_mid, denoised_2)
-            x = x + d_2 * dt_2
+        x = _dpm_2_step(model, x, d, sigma_hat, sigmas[i + 1], s_in)
     return x
 
 
@@ -191,17 +197,8 @@ def sample_dpm_2_ancestral(model, x, sigmas, *, callback=None, noise_sampler=Non
         sigma_down, sigma_up = _ancestral_step(sigmas[i], sigmas[i + 1], eta=eta)
         _report(callback, x, i, sigmas[i], sigmas[i], denoised)
         d = _to_d(x, sigmas[i], denoised)
-        if sigma_down == 0:
-            dt = sigma_down - sigmas[i]
-            x = x + d * dt
-        else:
-            sigma_mid = sigmas[i].log().lerp(sigma_down.log(), 0.5).exp()
-            dt_1 = sigma_mid - sigmas[i]
-            dt_2 = sigma_down - sigmas[i]
-            x_2 = x + d * dt_1
-            denoised_2 = model(x_2, sigma_mid * s_in)
-            d_2 = _to_d(x_2, sigma_mid, denoised_2)
-            x = x + d_2 * dt_2
+        x = _dpm_2_step(model, x, d, sigmas[i], sigma_down, s_in)
+        if sigma_down != 0:
             x = x + noise_sampler(sigmas[i], sigmas[i + 1]) * s_noise * sigma_up
     return x
 
