@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from .samplers import _ancestral_step, _need_noise, _report, _to_d, register
+from .samplers_extra import _dpmpp_2s_step
 
 __all__ = ["sample_euler_cfg_pp", "sample_euler_ancestral_cfg_pp", "sample_dpmpp_2s_ancestral_cfg_pp"]
 
@@ -43,6 +44,11 @@ class _UncondRecorder:
         if self.uncond is None:
             self.uncond = denoised
         return denoised
+
+    def uncond_at(self, x: Any, sigma: Any) -> Any:
+        """The unconditional estimate alone (the guided one is computed and dropped)."""
+        self(x, sigma)
+        return self.uncond
 
 
 def _lambda(sigma):  # type: ignore[no-untyped-def]
@@ -86,32 +92,13 @@ def sample_dpmpp_2s_ancestral_cfg_pp(model, x, sigmas, *, callback=None, noise_s
     noise_sampler = _need_noise(noise_sampler, x, seed)
     call = _UncondRecorder(model)
     s_in = x.new_ones([x.shape[0]])
-
-    def sigma_fn(t):  # type: ignore[no-untyped-def]
-        return t.neg().exp()
-
-    def t_fn(sigma):  # type: ignore[no-untyped-def]
-        return sigma.log().neg()
-
     for i in range(len(sigmas) - 1):
         denoised = call(x, sigmas[i] * s_in)
         uncond_denoised = call.uncond
         guidance_vector = denoised - uncond_denoised
         sigma_down, sigma_up = _ancestral_step(sigmas[i], sigmas[i + 1], eta=eta)
         _report(callback, x, i, sigmas[i], sigmas[i], denoised)
-        if sigma_down == 0:
-            d = _to_d(x, sigmas[i], uncond_denoised)
-            dt = sigma_down - sigmas[i]
-            x = x + d * dt
-        else:
-            t, t_next = t_fn(sigmas[i]), t_fn(sigma_down)
-            r = 1 / 2
-            h = t_next - t
-            s = t + r * h
-            x_2 = (sigma_fn(s) / sigma_fn(t)) * x - (-h * r).expm1() * uncond_denoised
-            call(x_2, sigma_fn(s) * s_in)
-            uncond_denoised_2 = call.uncond
-            x = (sigma_fn(t_next) / sigma_fn(t)) * x - (-h).expm1() * uncond_denoised_2
+        x = _dpmpp_2s_step(call.uncond_at, x, uncond_denoised, sigmas[i], sigma_down, s_in)
         if sigmas[i + 1] > 0:
             x = x + noise_sampler(sigmas[i], sigmas[i + 1]) * s_noise * sigma_up
         x += guidance_vector

@@ -64,12 +64,11 @@ def sample_lms(model, x, sigmas, *, callback=None, noise_sampler=None, seed=None
     return x
 
 
-@register("dpmpp_2s_ancestral")
-def sample_dpmpp_2s_ancestral(model, x, sigmas, *, callback=None, noise_sampler=None, seed=None, eta=1.0, s_noise=1.0):  # type: ignore[no-untyped-def]
-    """Ancestral sampling with DPM-Solver++(2S) second-order single steps (Lu et al. 2022) in
-    t = −log σ, down to σ_down, then noise of σ_up (k-diffusion's ``sample_dpmpp_2s_ancestral``)."""
-    noise_sampler = _need_noise(noise_sampler, x, seed)
-    s_in = x.new_ones([x.shape[0]])
+def _dpmpp_2s_step(denoise, x, denoised, sigma, sigma_down, s_in):  # type: ignore[no-untyped-def]
+    """One DPM-Solver++(2S) step (Lu et al. 2022) from σ down to ``sigma_down`` in t = −log σ: a
+    half step with ``denoised`` (the estimate at σ), then the full step with ``denoise(x_2, σ_s)``,
+    the estimate at the midpoint; an Euler step when ``sigma_down`` is 0 (k-diffusion's arithmetic,
+    shared by ``dpmpp_2s_ancestral`` and its CFG++ variant)."""
 
     def sigma_fn(t):  # type: ignore[no-untyped-def]
         return t.neg().exp()
@@ -77,22 +76,30 @@ def sample_dpmpp_2s_ancestral(model, x, sigmas, *, callback=None, noise_sampler=
     def t_fn(sigma):  # type: ignore[no-untyped-def]
         return sigma.log().neg()
 
+    if sigma_down == 0:
+        d = _to_d(x, sigma, denoised)
+        dt = sigma_down - sigma
+        return x + d * dt
+    t, t_next = t_fn(sigma), t_fn(sigma_down)
+    r = 1 / 2
+    h = t_next - t
+    s = t + r * h
+    x_2 = (sigma_fn(s) / sigma_fn(t)) * x - (-h * r).expm1() * denoised
+    denoised_2 = denoise(x_2, sigma_fn(s) * s_in)
+    return (sigma_fn(t_next) / sigma_fn(t)) * x - (-h).expm1() * denoised_2
+
+
+@register("dpmpp_2s_ancestral")
+def sample_dpmpp_2s_ancestral(model, x, sigmas, *, callback=None, noise_sampler=None, seed=None, eta=1.0, s_noise=1.0):  # type: ignore[no-untyped-def]
+    """Ancestral sampling with DPM-Solver++(2S) second-order single steps (Lu et al. 2022) in
+    t = −log σ, down to σ_down, then noise of σ_up (k-diffusion's ``sample_dpmpp_2s_ancestral``)."""
+    noise_sampler = _need_noise(noise_sampler, x, seed)
+    s_in = x.new_ones([x.shape[0]])
     for i in range(len(sigmas) - 1):
         denoised = model(x, sigmas[i] * s_in)
         sigma_down, sigma_up = _ancestral_step(sigmas[i], sigmas[i + 1], eta=eta)
         _report(callback, x, i, sigmas[i], sigmas[i], denoised)
-        if sigma_down == 0:
-            d = _to_d(x, sigmas[i], denoised)
-            dt = sigma_down - sigmas[i]
-            x = x + d * dt
-        else:
-            t, t_next = t_fn(sigmas[i]), t_fn(sigma_down)
-            r = 1 / 2
-            h = t_next - t
-            s = t + r * h
-            x_2 = (sigma_fn(s) / sigma_fn(t)) * x - (-h * r).expm1() * denoised
-            denoised_2 = model(x_2, sigma_fn(s) * s_in)
-            x = (sigma_fn(t_next) / sigma_fn(t)) * x - (-h).expm1() * denoised_2
+        x = _dpmpp_2s_step(model, x, denoised, sigmas[i], sigma_down, s_in)
         if sigmas[i + 1] > 0:
             x = x + noise_sampler(sigmas[i], sigmas[i + 1]) * s_noise * sigma_up
     return x
