@@ -32,6 +32,24 @@ def _sigma(half_log_snr):  # type: ignore[no-untyped-def]
     return half_log_snr.neg().exp()
 
 
+def _sde_first_order(x, sigma, sigma_next, denoised, eta):  # type: ignore[no-untyped-def]
+    """The first-order DPM-Solver++ SDE step from σ to ``sigma_next`` (noise not yet added), with the
+    quantities the multistep corrections reuse: ``(x, h, h_eta, alpha_t)``, h = λ_t − λ_s."""
+    lambda_s, lambda_t = _lambda(sigma), _lambda(sigma_next)
+    h = lambda_t - lambda_s
+    h_eta = h * (eta + 1)
+    alpha_t = sigma_next * lambda_t.exp()
+    x = sigma_next / sigma * (-h * eta).exp() * x + alpha_t * (-h_eta).expm1().neg() * denoised
+    return x, h, h_eta, alpha_t
+
+
+def _sde_noise(x, noise_sampler, sigma, sigma_next, h, eta, s_noise):  # type: ignore[no-untyped-def]
+    """Adds the multistep SDE's exact noise term, σ_next·√(1 − e^(−2hη))·s_noise (none when η or s_noise is 0)."""
+    if eta > 0 and s_noise > 0:
+        x = x + noise_sampler(sigma, sigma_next) * sigma_next * (-2 * h * eta).expm1().neg().sqrt() * s_noise
+    return x
+
+
 def _dpmpp_sde(model, x, sigmas, callback, noise_sampler, seed, eta, s_noise, r, cpu):  # type: ignore[no-untyped-def]
     if len(sigmas) <= 1:
         return x
@@ -98,19 +116,14 @@ def _dpmpp_2m_sde(model, x, sigmas, callback, noise_sampler, seed, eta, s_noise,
         if sigmas[i + 1] == 0:
             x = denoised
         else:
-            lambda_s, lambda_t = _lambda(sigmas[i]), _lambda(sigmas[i + 1])
-            h = lambda_t - lambda_s
-            h_eta = h * (eta + 1)
-            alpha_t = sigmas[i + 1] * lambda_t.exp()
-            x = sigmas[i + 1] / sigmas[i] * (-h * eta).exp() * x + alpha_t * (-h_eta).expm1().neg() * denoised
+            x, h, h_eta, alpha_t = _sde_first_order(x, sigmas[i], sigmas[i + 1], denoised, eta)
             if old_denoised is not None:
                 r = h_last / h
                 if solver_type == "heun":
                     x = x + alpha_t * ((-h_eta).expm1().neg() / (-h_eta) + 1) * (1 / r) * (denoised - old_denoised)
                 else:
                     x = x + 0.5 * alpha_t * (-h_eta).expm1().neg() * (1 / r) * (denoised - old_denoised)
-            if eta > 0 and s_noise > 0:
-                x = x + noise_sampler(sigmas[i], sigmas[i + 1]) * sigmas[i + 1] * (-2 * h * eta).expm1().neg().sqrt() * s_noise
+            x = _sde_noise(x, noise_sampler, sigmas[i], sigmas[i + 1], h, eta, s_noise)
         old_denoised = denoised
         h_last = h
     return x
@@ -154,11 +167,7 @@ def _dpmpp_3m_sde(model, x, sigmas, callback, noise_sampler, seed, eta, s_noise,
         if sigmas[i + 1] == 0:
             x = denoised
         else:
-            lambda_s, lambda_t = _lambda(sigmas[i]), _lambda(sigmas[i + 1])
-            h = lambda_t - lambda_s
-            h_eta = h * (eta + 1)
-            alpha_t = sigmas[i + 1] * lambda_t.exp()
-            x = sigmas[i + 1] / sigmas[i] * (-h * eta).exp() * x + alpha_t * (-h_eta).expm1().neg() * denoised
+            x, h, h_eta, alpha_t = _sde_first_order(x, sigmas[i], sigmas[i + 1], denoised, eta)
             if h_2 is not None:
                 r0 = h_1 / h
                 r1 = h_2 / h
@@ -174,8 +183,7 @@ def _dpmpp_3m_sde(model, x, sigmas, callback, noise_sampler, seed, eta, s_noise,
                 d = (denoised - denoised_1) / r
                 phi_2 = h_eta.neg().expm1() / h_eta + 1
                 x = x + (alpha_t * phi_2) * d
-            if eta > 0 and s_noise > 0:
-                x = x + noise_sampler(sigmas[i], sigmas[i + 1]) * sigmas[i + 1] * (-2 * h * eta).expm1().neg().sqrt() * s_noise
+            x = _sde_noise(x, noise_sampler, sigmas[i], sigmas[i + 1], h, eta, s_noise)
         denoised_1, denoised_2 = denoised, denoised_1
         h_1, h_2 = h, h_1
     return x
