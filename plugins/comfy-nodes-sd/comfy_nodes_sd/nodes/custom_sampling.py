@@ -19,16 +19,25 @@ from typing import Any
 
 from ..sampling.samplers import SAMPLER_NAMES
 from ..sampling.schedulers import SCHEDULER_NAMES
-from .sampling import MAX_SEED, step_callback
+from .sampling import CFG_INPUT, SEED_INPUT, latent_with_samples, step_callback
 
 _SIGMA_MAX = ("FLOAT", {"default": 14.614642, "min": 0.0, "max": 5000.0, "step": 0.01, "round": False})
 _SIGMA_MIN = ("FLOAT", {"default": 0.0291675, "min": 0.0, "max": 5000.0, "step": 0.01, "round": False})
 _ETA = ("FLOAT", {"default": 1.0, "min": 0.0, "max": 100.0, "step": 0.01, "round": False})
 _S_NOISE = ("FLOAT", {"default": 1.0, "min": 0.0, "max": 100.0, "step": 0.01, "round": False})
 _NOISE_DEVICE = (["gpu", "cpu"],)
+_STEPS = ("INT", {"default": 20, "min": 1, "max": 10000})
 
 
 # --- noise -----------------------------------------------------------------------------------
+
+
+class _NoiseNode:
+    """Base of the nodes that output a NOISE."""
+
+    RETURN_TYPES = ("NOISE",)
+    FUNCTION = "get_noise"
+    CATEGORY = "sampling/custom_sampling/noise"
 
 
 class Noise_EmptyNoise:
@@ -56,27 +65,19 @@ class Noise_RandomNoise:
         return prepare_noise(input_latent["samples"], self.seed, input_latent.get("batch_index"))
 
 
-class RandomNoise:
+class RandomNoise(_NoiseNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
-        return {"required": {"noise_seed": ("INT", {"default": 0, "min": 0, "max": MAX_SEED, "control_after_generate": True})}}
-
-    RETURN_TYPES = ("NOISE",)
-    FUNCTION = "get_noise"
-    CATEGORY = "sampling/custom_sampling/noise"
+        return {"required": {"noise_seed": SEED_INPUT}}
 
     def get_noise(self, noise_seed: int) -> tuple[Noise_RandomNoise]:
         return (Noise_RandomNoise(noise_seed),)
 
 
-class DisableNoise:
+class DisableNoise(_NoiseNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         return {"required": {}}
-
-    RETURN_TYPES = ("NOISE",)
-    FUNCTION = "get_noise"
-    CATEGORY = "sampling/custom_sampling/noise"
 
     def get_noise(self) -> tuple[Noise_EmptyNoise]:
         return (Noise_EmptyNoise(),)
@@ -85,21 +86,25 @@ class DisableNoise:
 # --- schedulers ------------------------------------------------------------------------------
 
 
-class BasicScheduler:
+class _SchedulerNode:
+    """Base of the nodes that compute a SIGMAS schedule."""
+
+    RETURN_TYPES = ("SIGMAS",)
+    FUNCTION = "get_sigmas"
+    CATEGORY = "sampling/custom_sampling/schedulers"
+
+
+class BasicScheduler(_SchedulerNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         return {
             "required": {
                 "model": ("MODEL",),
                 "scheduler": (list(SCHEDULER_NAMES),),
-                "steps": ("INT", {"default": 20, "min": 1, "max": 10000}),
+                "steps": _STEPS,
                 "denoise": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 1.0, "step": 0.01}),
             }
         }
-
-    RETURN_TYPES = ("SIGMAS",)
-    FUNCTION = "get_sigmas"
-    CATEGORY = "sampling/custom_sampling/schedulers"
 
     def get_sigmas(self, model: Any, scheduler: str, steps: int, denoise: float) -> tuple[Any]:
         import torch
@@ -115,21 +120,17 @@ class BasicScheduler:
         return (sigmas[-(steps + 1) :],)
 
 
-class KarrasScheduler:
+class KarrasScheduler(_SchedulerNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         return {
             "required": {
-                "steps": ("INT", {"default": 20, "min": 1, "max": 10000}),
+                "steps": _STEPS,
                 "sigma_max": _SIGMA_MAX,
                 "sigma_min": _SIGMA_MIN,
                 "rho": ("FLOAT", {"default": 7.0, "min": 0.0, "max": 100.0, "step": 0.01, "round": False}),
             }
         }
-
-    RETURN_TYPES = ("SIGMAS",)
-    FUNCTION = "get_sigmas"
-    CATEGORY = "sampling/custom_sampling/schedulers"
 
     def get_sigmas(self, steps: int, sigma_max: float, sigma_min: float, rho: float) -> tuple[Any]:
         from ..sampling.schedulers import karras_sigmas
@@ -137,14 +138,10 @@ class KarrasScheduler:
         return (karras_sigmas(steps, sigma_min, sigma_max, rho),)
 
 
-class ExponentialScheduler:
+class ExponentialScheduler(_SchedulerNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
-        return {"required": {"steps": ("INT", {"default": 20, "min": 1, "max": 10000}), "sigma_max": _SIGMA_MAX, "sigma_min": _SIGMA_MIN}}
-
-    RETURN_TYPES = ("SIGMAS",)
-    FUNCTION = "get_sigmas"
-    CATEGORY = "sampling/custom_sampling/schedulers"
+        return {"required": {"steps": _STEPS, "sigma_max": _SIGMA_MAX, "sigma_min": _SIGMA_MIN}}
 
     def get_sigmas(self, steps: int, sigma_max: float, sigma_min: float) -> tuple[Any]:
         from ..sampling.schedulers import exponential_sigmas
@@ -152,21 +149,17 @@ class ExponentialScheduler:
         return (exponential_sigmas(steps, sigma_min, sigma_max),)
 
 
-class PolyexponentialScheduler:
+class PolyexponentialScheduler(_SchedulerNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         return {
             "required": {
-                "steps": ("INT", {"default": 20, "min": 1, "max": 10000}),
+                "steps": _STEPS,
                 "sigma_max": _SIGMA_MAX,
                 "sigma_min": _SIGMA_MIN,
                 "rho": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 100.0, "step": 0.01, "round": False}),
             }
         }
-
-    RETURN_TYPES = ("SIGMAS",)
-    FUNCTION = "get_sigmas"
-    CATEGORY = "sampling/custom_sampling/schedulers"
 
     def get_sigmas(self, steps: int, sigma_max: float, sigma_min: float, rho: float) -> tuple[Any]:
         from ..sampling.schedulers import polyexponential_sigmas
@@ -174,21 +167,17 @@ class PolyexponentialScheduler:
         return (polyexponential_sigmas(steps, sigma_min, sigma_max, rho),)
 
 
-class VPScheduler:
+class VPScheduler(_SchedulerNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         return {
             "required": {
-                "steps": ("INT", {"default": 20, "min": 1, "max": 10000}),
+                "steps": _STEPS,
                 "beta_d": ("FLOAT", {"default": 19.9, "min": 0.0, "max": 5000.0, "step": 0.01, "round": False}),
                 "beta_min": ("FLOAT", {"default": 0.1, "min": 0.0, "max": 5000.0, "step": 0.01, "round": False}),
                 "eps_s": ("FLOAT", {"default": 0.001, "min": 0.0, "max": 1.0, "step": 0.0001, "round": False}),
             }
         }
-
-    RETURN_TYPES = ("SIGMAS",)
-    FUNCTION = "get_sigmas"
-    CATEGORY = "sampling/custom_sampling/schedulers"
 
     def get_sigmas(self, steps: int, beta_d: float, beta_min: float, eps_s: float) -> tuple[Any]:
         from ..sampling.schedulers import vp_sigmas
@@ -196,21 +185,17 @@ class VPScheduler:
         return (vp_sigmas(steps, beta_d, beta_min, eps_s),)
 
 
-class BetaSamplingScheduler:
+class BetaSamplingScheduler(_SchedulerNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         return {
             "required": {
                 "model": ("MODEL",),
-                "steps": ("INT", {"default": 20, "min": 1, "max": 10000}),
+                "steps": _STEPS,
                 "alpha": ("FLOAT", {"default": 0.6, "min": 0.0, "max": 50.0, "step": 0.01, "round": False}),
                 "beta": ("FLOAT", {"default": 0.6, "min": 0.0, "max": 50.0, "step": 0.01, "round": False}),
             }
         }
-
-    RETURN_TYPES = ("SIGMAS",)
-    FUNCTION = "get_sigmas"
-    CATEGORY = "sampling/custom_sampling/schedulers"
 
     def get_sigmas(self, model: Any, steps: int, alpha: float, beta: float) -> tuple[Any]:
         from ..sampling.schedulers import beta_sigmas
@@ -218,7 +203,7 @@ class BetaSamplingScheduler:
         return (beta_sigmas(model.model_sampling, steps, alpha, beta),)
 
 
-class SDTurboScheduler:
+class SDTurboScheduler(_SchedulerNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         return {
@@ -229,10 +214,6 @@ class SDTurboScheduler:
             }
         }
 
-    RETURN_TYPES = ("SIGMAS",)
-    FUNCTION = "get_sigmas"
-    CATEGORY = "sampling/custom_sampling/schedulers"
-
     def get_sigmas(self, model: Any, steps: int, denoise: float) -> tuple[Any]:
         import torch
 
@@ -242,29 +223,28 @@ class SDTurboScheduler:
         return (torch.cat([sigmas, sigmas.new_zeros([1])]),)
 
 
-class SplitSigmas:
-    @classmethod
-    def INPUT_TYPES(cls) -> dict[str, Any]:
-        return {"required": {"sigmas": ("SIGMAS",), "step": ("INT", {"default": 0, "min": 0, "max": 10000})}}
+class _SplitSigmasNode:
+    """Base of the nodes that split a SIGMAS schedule in two."""
 
     RETURN_TYPES = ("SIGMAS", "SIGMAS")
     RETURN_NAMES = ("high_sigmas", "low_sigmas")
     FUNCTION = "get_sigmas"
     CATEGORY = "sampling/custom_sampling/sigmas"
+
+
+class SplitSigmas(_SplitSigmasNode):
+    @classmethod
+    def INPUT_TYPES(cls) -> dict[str, Any]:
+        return {"required": {"sigmas": ("SIGMAS",), "step": ("INT", {"default": 0, "min": 0, "max": 10000})}}
 
     def get_sigmas(self, sigmas: Any, step: int) -> tuple[Any, Any]:
         return (sigmas[: step + 1], sigmas[step:])
 
 
-class SplitSigmasDenoise:
+class SplitSigmasDenoise(_SplitSigmasNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         return {"required": {"sigmas": ("SIGMAS",), "denoise": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 1.0, "step": 0.01})}}
-
-    RETURN_TYPES = ("SIGMAS", "SIGMAS")
-    RETURN_NAMES = ("high_sigmas", "low_sigmas")
-    FUNCTION = "get_sigmas"
-    CATEGORY = "sampling/custom_sampling/sigmas"
 
     def get_sigmas(self, sigmas: Any, denoise: float) -> tuple[Any, Any]:
         steps = max(sigmas.shape[-1] - 1, 0)
@@ -293,65 +273,57 @@ class FlipSigmas:
 # --- samplers --------------------------------------------------------------------------------
 
 
+class _SamplerNode:
+    """Base of the nodes that output a SAMPLER."""
+
+    RETURN_TYPES = ("SAMPLER",)
+    FUNCTION = "get_sampler"
+    CATEGORY = "sampling/custom_sampling/samplers"
+
+
 def _sampler(name: str, **options: Any) -> tuple[Any]:
     from ..sampling.ksampler import sampler_object
 
     return (sampler_object(name, options),)
 
 
-class KSamplerSelect:
+class KSamplerSelect(_SamplerNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         return {"required": {"sampler_name": (list(SAMPLER_NAMES),)}}
-
-    RETURN_TYPES = ("SAMPLER",)
-    FUNCTION = "get_sampler"
-    CATEGORY = "sampling/custom_sampling/samplers"
 
     def get_sampler(self, sampler_name: str) -> tuple[Any]:
         return _sampler(sampler_name)
 
 
-class SamplerEulerAncestral:
+class SamplerEulerAncestral(_SamplerNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         return {"required": {"eta": _ETA, "s_noise": _S_NOISE}}
-
-    RETURN_TYPES = ("SAMPLER",)
-    FUNCTION = "get_sampler"
-    CATEGORY = "sampling/custom_sampling/samplers"
 
     def get_sampler(self, eta: float, s_noise: float) -> tuple[Any]:
         return _sampler("euler_ancestral", eta=eta, s_noise=s_noise)
 
 
-class SamplerLMS:
+class SamplerLMS(_SamplerNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         return {"required": {"order": ("INT", {"default": 4, "min": 1, "max": 100})}}
-
-    RETURN_TYPES = ("SAMPLER",)
-    FUNCTION = "get_sampler"
-    CATEGORY = "sampling/custom_sampling/samplers"
 
     def get_sampler(self, order: int) -> tuple[Any]:
         return _sampler("lms", order=order)
 
 
-class SamplerDPMPP_2S_Ancestral:
+class SamplerDPMPP_2S_Ancestral(_SamplerNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         return {"required": {"eta": _ETA, "s_noise": _S_NOISE}}
-
-    RETURN_TYPES = ("SAMPLER",)
-    FUNCTION = "get_sampler"
-    CATEGORY = "sampling/custom_sampling/samplers"
 
     def get_sampler(self, eta: float, s_noise: float) -> tuple[Any]:
         return _sampler("dpmpp_2s_ancestral", eta=eta, s_noise=s_noise)
 
 
-class SamplerDPMPP_SDE:
+class SamplerDPMPP_SDE(_SamplerNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         return {
@@ -363,36 +335,24 @@ class SamplerDPMPP_SDE:
             }
         }
 
-    RETURN_TYPES = ("SAMPLER",)
-    FUNCTION = "get_sampler"
-    CATEGORY = "sampling/custom_sampling/samplers"
-
     def get_sampler(self, eta: float, s_noise: float, r: float, noise_device: str) -> tuple[Any]:
         return _sampler("dpmpp_sde" if noise_device == "cpu" else "dpmpp_sde_gpu", eta=eta, s_noise=s_noise, r=r)
 
 
-class SamplerDPMPP_2M_SDE:
+class SamplerDPMPP_2M_SDE(_SamplerNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         return {"required": {"solver_type": (["midpoint", "heun"],), "eta": _ETA, "s_noise": _S_NOISE, "noise_device": _NOISE_DEVICE}}
-
-    RETURN_TYPES = ("SAMPLER",)
-    FUNCTION = "get_sampler"
-    CATEGORY = "sampling/custom_sampling/samplers"
 
     def get_sampler(self, solver_type: str, eta: float, s_noise: float, noise_device: str) -> tuple[Any]:
         name = "dpmpp_2m_sde" if noise_device == "cpu" else "dpmpp_2m_sde_gpu"
         return _sampler(name, eta=eta, s_noise=s_noise, solver_type=solver_type)
 
 
-class SamplerDPMPP_3M_SDE:
+class SamplerDPMPP_3M_SDE(_SamplerNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         return {"required": {"eta": _ETA, "s_noise": _S_NOISE, "noise_device": _NOISE_DEVICE}}
-
-    RETURN_TYPES = ("SAMPLER",)
-    FUNCTION = "get_sampler"
-    CATEGORY = "sampling/custom_sampling/samplers"
 
     def get_sampler(self, eta: float, s_noise: float, noise_device: str) -> tuple[Any]:
         return _sampler("dpmpp_3m_sde" if noise_device == "cpu" else "dpmpp_3m_sde_gpu", eta=eta, s_noise=s_noise)
@@ -401,7 +361,15 @@ class SamplerDPMPP_3M_SDE:
 # --- guiders ---------------------------------------------------------------------------------
 
 
-class CFGGuider:
+class _GuiderNode:
+    """Base of the nodes that output a GUIDER."""
+
+    RETURN_TYPES = ("GUIDER",)
+    FUNCTION = "get_guider"
+    CATEGORY = "sampling/custom_sampling/guiders"
+
+
+class CFGGuider(_GuiderNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         return {
@@ -409,13 +377,9 @@ class CFGGuider:
                 "model": ("MODEL",),
                 "positive": ("CONDITIONING",),
                 "negative": ("CONDITIONING",),
-                "cfg": ("FLOAT", {"default": 8.0, "min": 0.0, "max": 100.0, "step": 0.1, "round": 0.01}),
+                "cfg": CFG_INPUT,
             }
         }
-
-    RETURN_TYPES = ("GUIDER",)
-    FUNCTION = "get_guider"
-    CATEGORY = "sampling/custom_sampling/guiders"
 
     def get_guider(self, model: Any, positive: list[Any], negative: list[Any], cfg: float) -> tuple[Any]:
         from ..sampling.guiders import CFGGuider as Guider
@@ -426,14 +390,10 @@ class CFGGuider:
         return (guider,)
 
 
-class BasicGuider:
+class BasicGuider(_GuiderNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         return {"required": {"model": ("MODEL",), "conditioning": ("CONDITIONING",)}}
-
-    RETURN_TYPES = ("GUIDER",)
-    FUNCTION = "get_guider"
-    CATEGORY = "sampling/custom_sampling/guiders"
 
     def get_guider(self, model: Any, conditioning: list[Any]) -> tuple[Any]:
         from ..sampling.guiders import BasicGuider as Guider
@@ -448,9 +408,7 @@ class BasicGuider:
 
 def _outputs(latent: dict[str, Any], samples: Any, x0: Any, latent_format: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """(output, denoised_output): the sampled latent and the last denoised estimate (VAE space)."""
-    out = latent.copy()
-    out.pop("downscale_ratio_spacial", None)
-    out["samples"] = samples
+    out = latent_with_samples(latent, samples)
     if x0 is None:
         return out, out
     denoised = latent.copy()
@@ -466,15 +424,33 @@ def _prepare_latent(model: Any, latent_image: dict[str, Any]) -> dict[str, Any]:
     return latent
 
 
-class SamplerCustom:
+class _CustomSamplerNode:
+    """Base of SamplerCustom and SamplerCustomAdvanced: their outputs and the run they share."""
+
+    RETURN_TYPES = ("LATENT", "LATENT")
+    RETURN_NAMES = ("output", "denoised_output")
+    FUNCTION = "sample"
+    CATEGORY = "sampling/custom_sampling"
+
+    @staticmethod
+    def _run(model: Any, guider: Any, noise: Any, seed: int, sampler: Any, sigmas: Any, latent: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Samples the prepared ``latent`` from the drawn ``noise``, reporting progress per step."""
+        from ..sampling.ksampler import sample_custom
+
+        callback = step_callback(sigmas.shape[-1] - 1)
+        samples = sample_custom(guider, noise, latent["samples"], sampler, sigmas, noise_mask=latent.get("noise_mask"), callback=callback, seed=seed)
+        return _outputs(latent, samples, callback.x0, model.latent_format)
+
+
+class SamplerCustom(_CustomSamplerNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         return {
             "required": {
                 "model": ("MODEL",),
                 "add_noise": ("BOOLEAN", {"default": True}),
-                "noise_seed": ("INT", {"default": 0, "min": 0, "max": MAX_SEED, "control_after_generate": True}),
-                "cfg": ("FLOAT", {"default": 8.0, "min": 0.0, "max": 100.0, "step": 0.1, "round": 0.01}),
+                "noise_seed": SEED_INPUT,
+                "cfg": CFG_INPUT,
                 "positive": ("CONDITIONING",),
                 "negative": ("CONDITIONING",),
                 "sampler": ("SAMPLER",),
@@ -483,28 +459,20 @@ class SamplerCustom:
             }
         }
 
-    RETURN_TYPES = ("LATENT", "LATENT")
-    RETURN_NAMES = ("output", "denoised_output")
-    FUNCTION = "sample"
-    CATEGORY = "sampling/custom_sampling"
-
     def sample(
         self, model: Any, add_noise: bool, noise_seed: int, cfg: float, positive: list[Any], negative: list[Any], sampler: Any, sigmas: Any, latent_image: dict[str, Any]
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         from ..sampling.guiders import CFGGuider as Guider
-        from ..sampling.ksampler import sample_custom
 
         latent = _prepare_latent(model, latent_image)
         noise = (Noise_RandomNoise(noise_seed) if add_noise else Noise_EmptyNoise()).generate_noise(latent)
         guider = Guider(model)
         guider.set_conds(positive, negative)
         guider.set_cfg(cfg)
-        callback = step_callback(sigmas.shape[-1] - 1)
-        samples = sample_custom(guider, noise, latent["samples"], sampler, sigmas, noise_mask=latent.get("noise_mask"), callback=callback, seed=noise_seed)
-        return _outputs(latent, samples, callback.x0, model.latent_format)
+        return self._run(model, guider, noise, noise_seed, sampler, sigmas, latent)
 
 
-class SamplerCustomAdvanced:
+class SamplerCustomAdvanced(_CustomSamplerNode):
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         return {
@@ -517,21 +485,10 @@ class SamplerCustomAdvanced:
             }
         }
 
-    RETURN_TYPES = ("LATENT", "LATENT")
-    RETURN_NAMES = ("output", "denoised_output")
-    FUNCTION = "sample"
-    CATEGORY = "sampling/custom_sampling"
-
     def sample(self, noise: Any, guider: Any, sampler: Any, sigmas: Any, latent_image: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        from ..sampling.ksampler import sample_custom
-
         model = guider.model_patcher
         latent = _prepare_latent(model, latent_image)
-        callback = step_callback(sigmas.shape[-1] - 1)
-        samples = sample_custom(
-            guider, noise.generate_noise(latent), latent["samples"], sampler, sigmas, noise_mask=latent.get("noise_mask"), callback=callback, seed=noise.seed
-        )
-        return _outputs(latent, samples, callback.x0, model.latent_format)
+        return self._run(model, guider, noise.generate_noise(latent), noise.seed, sampler, sigmas, latent)
 
 
 NODE_CLASS_MAPPINGS = {

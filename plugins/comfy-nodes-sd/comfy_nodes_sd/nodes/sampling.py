@@ -34,6 +34,10 @@ _SAMPLER = (
     {"tooltip": "The algorithm used when sampling, this can affect the quality, speed, and style of the generated output."},
 )
 _SCHEDULER = (list(SCHEDULER_NAMES), {"tooltip": "The scheduler controls how noise is gradually removed to form the image."})
+SEED_INPUT = ("INT", {"default": 0, "min": 0, "max": MAX_SEED, "control_after_generate": True})
+"""A seed input without tooltip (KSamplerAdvanced, SamplerCustom, RandomNoise)."""
+CFG_INPUT = ("FLOAT", {"default": 8.0, "min": 0.0, "max": 100.0, "step": 0.1, "round": 0.01})
+"""A cfg input without tooltip (KSamplerAdvanced, SamplerCustom, CFGGuider)."""
 
 
 def step_callback(steps: int) -> Any:
@@ -94,10 +98,15 @@ def common_ksampler(
         batch_index=latent.get("batch_index"),
         callback=step_callback(steps),
     )
+    return (latent_with_samples(latent, samples),)
+
+
+def latent_with_samples(latent: dict[str, Any], samples: Any) -> dict[str, Any]:
+    """A copy of the LATENT ``latent`` (its other keys kept) holding the sampled ``samples``."""
     out = latent.copy()
     out.pop("downscale_ratio_spacial", None)
     out["samples"] = samples
-    return (out,)
+    return out
 
 
 class KSampler:
@@ -171,9 +180,9 @@ class KSamplerAdvanced:
             "required": {
                 "model": ("MODEL",),
                 "add_noise": (["enable", "disable"],),
-                "noise_seed": ("INT", {"default": 0, "min": 0, "max": MAX_SEED, "control_after_generate": True}),
+                "noise_seed": SEED_INPUT,
                 "steps": ("INT", {"default": 20, "min": 1, "max": 10000}),
-                "cfg": ("FLOAT", {"default": 8.0, "min": 0.0, "max": 100.0, "step": 0.1, "round": 0.01}),
+                "cfg": CFG_INPUT,
                 "sampler_name": (list(SAMPLER_NAMES),),
                 "scheduler": (list(SCHEDULER_NAMES),),
                 "positive": ("CONDITIONING",),
