@@ -18,7 +18,7 @@ No torch here.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -182,16 +182,8 @@ SDXL_CLIP_G = TextEncoderSpec(
 """SDXL: OpenCLIP ViT-bigG/14, penultimate layer without the final norm, padded with 0, projected
 pooled output."""
 
-REFINER_CLIP_G = TextEncoderSpec(
-    name="g",
-    prefix="conditioner.embedders.0.model.",
-    openclip=True,
-    activation="gelu",
-    layer_idx=-2,
-    layer_norm_hidden_state=False,
-    pad_token=0,
-    embedding_key="clip_g",
-)
+REFINER_CLIP_G = replace(SDXL_CLIP_G, prefix="conditioner.embedders.0.model.")
+"""SDXL refiner: the same OpenCLIP-G encoder, the refiner's only one (first embedder)."""
 
 
 def _sd1_structure(c: "UNetConfig") -> bool:
